@@ -39,9 +39,12 @@ class Citation(BaseModel):
     url: str | None = None
     published: date | None = None
     published_inferred: bool = False
-    start: int
+    start: int = Field(description="Offset of the cited passage in the stored document text.")
     end: int
-    quote: str
+    quote: str = Field(description="The cited passage: exactly document.text[start:end].")
+    evidence: str = Field(default="", description="The sentence(s) of the passage that support the claim.")
+    evidence_start: int | None = None
+    evidence_end: int | None = None
     chunk_id: str = ""
 
 
@@ -87,6 +90,9 @@ class Answer(BaseModel):
                     "start": c.start,
                     "end": c.end,
                     "quote": c.quote,
+                    "evidence": c.evidence,
+                    "evidence_start": c.evidence_start,
+                    "evidence_end": c.evidence_end,
                 }
                 for c in self.citations
             ],
