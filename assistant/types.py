@@ -100,3 +100,22 @@ class Answer(BaseModel):
             "engine": self.engine,
             "verdicts": [v.model_dump() for v in self.verdicts],
         }
+
+
+class AnswerDelta(BaseModel):
+    """A piece of a draft answer while it streams; the final ``Answer`` follows and replaces it."""
+
+    text: str
+
+    def __add__(self, other: AnswerDelta | Answer) -> AnswerDelta | Answer:
+        # Lets LangChain aggregate a stream: deltas concatenate, the final Answer wins.
+        if isinstance(other, AnswerDelta):
+            return AnswerDelta(text=self.text + other.text)
+        return other
+
+
+class DocumentText(BaseModel):
+    """A stored document with its full normalised text (what citations point into)."""
+
+    info: DocumentInfo
+    text: str

@@ -1,0 +1,194 @@
+"""Hybrid search: dense (Chroma) and BM25 (bm25s) candidates fused by weighted reciprocal rank.
+
+The BM25 index is rebuilt from Chroma whenever the store's generation changes, so several
+processes sharing one Chroma server see the same documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from assistant.config import Settings
+from index.store import Store, version_of
+from index.types import DocumentInfo, Hit, SearchFilters
+
+log = logging.getLogger(__name__)
+
+_TOKEN = r"(?u)\b\w+\b"
+
+
+@dataclass
+class _Keyword:
+    generation: str
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict]
+    bm25: Any
+    vocab: dict[str, int]
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop-word-free, Snowball-stemmed tokens (shared by index and queries)."""
+    import bm25s
+    import Stemmer
+
+    return bm25s.tokenize(
+        texts, stemmer=_stemmer(Stemmer), return_ids=False, show_progress=False, token_pattern=_TOKEN
+    )
+
+
+_STEMMER: Any = None
+
+
+def _stemmer(module: Any) -> Any:
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = module.Stemmer("english")
+    return _STEMMER
+
+
+class Searcher:
+    """``search(query, k, filters)`` over a store, plus a LangChain retriever view."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Any) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self._kw: _Keyword | None = None
+        self._lock = threading.Lock()
+
+    # -- public ------------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first, restricted by ``filters``."""
+        k = k or self.settings.k
+        query = query.strip()
+        if not query:
+            return []
+        n = max(self.settings.candidates, k)
+        dense = self.store.dense(self.embedder.embed_query(query), n, filters)
+        keyword = self._bm25(query, n, filters)
+        fused: dict[str, dict[str, Any]] = {}
+        for rank, (cid, sim, text, meta) in enumerate(dense, 1):
+            fused[cid] = {"text": text, "meta": meta, "dense_rank": rank, "bm25_rank": None, "sim": sim}
+        for rank, (cid, _score, text, meta) in enumerate(keyword, 1):
+            entry = fused.setdefault(cid, {"text": text, "meta": meta, "dense_rank": None, "sim": None})
+            entry["bm25_rank"] = rank
+        rrf = self.settings.rrf_k
+        for e in fused.values():
+            s = 0.0
+            if e["dense_rank"]:
+                s += self.settings.dense_weight / (rrf + e["dense_rank"])
+            if e["bm25_rank"]:
+                s += self.settings.bm25_weight / (rrf + e["bm25_rank"])
+            e["score"] = s
+        ranked = sorted(fused.items(), key=lambda kv: kv[1]["score"], reverse=True)
+        infos = self.store.infos(e["meta"]["doc_id"] for _, e in ranked[: k * 3])
+        hits: list[Hit] = []
+        for cid, e in ranked:
+            info = infos.get(e["meta"]["doc_id"]) if len(hits) < k else None
+            if info is None or version_of(info.content_hash) != e["meta"]["v"]:
+                if len(hits) >= k:
+                    break
+                continue  # an uncommitted or superseded version
+            hits.append(_hit(cid, e, info))
+        return hits
+
+    def as_retriever(self, k: int | None = None, filters: SearchFilters | None = None) -> Any:
+        """This search as a LangChain ``BaseRetriever``."""
+        from index.retriever import BriefingRetriever
+
+        return BriefingRetriever(searcher=self, k=k or self.settings.k, filters=filters)
+
+    # -- BM25 --------------------------------------------------------------------------------
+    def _bm25(self, query: str, n: int, filters: SearchFilters | None) -> list[tuple[str, float, str, dict]]:
+        kw = self._keyword_index()
+        if kw is None:
+            return []
+        q = [t for t in tokenize([query])[0] if t in kw.vocab]
+        if not q:
+            return []
+        mask = _mask(kw.metas, filters)
+        if mask is not None and not mask.any():
+            return []
+        docs, scores = kw.bm25.retrieve(
+            [q], k=min(n, len(kw.ids)), show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [
+            (kw.ids[i], float(s), kw.texts[i], kw.metas[i]) for i, s in zip(docs[0], scores[0]) if s > 0
+        ]
+
+    def _keyword_index(self) -> _Keyword | None:
+        gen = self.store.generation()
+        with self._lock:
+            if self._kw is not None and self._kw.generation == gen:
+                return self._kw
+            import bm25s
+
+            ids, texts, metas = [], [], []
+            for cid, text, meta in self.store.all_chunks():
+                ids.append(cid)
+                texts.append(text)
+                metas.append(meta)
+            if not ids:
+                self._kw = None
+                return None
+            tokens = tokenize(texts)
+            bm25 = bm25s.BM25()
+            bm25.index(tokens, show_progress=False)
+            self._kw = _Keyword(gen, ids, texts, metas, bm25, bm25.vocab_dict)
+            log.info("keyword index rebuilt: %d chunks", len(ids))
+            return self._kw
+
+
+def _mask(metas: list[dict], filters: SearchFilters | None) -> np.ndarray | None:
+    if filters is None or filters.is_empty():
+        return None
+    keep = np.ones(len(metas), dtype=bool)
+    if filters.sources:
+        allowed = set(filters.sources)
+        keep &= np.array([m.get("source") in allowed for m in metas])
+    if filters.since or filters.until:
+        lo = filters.since.toordinal() if filters.since else -1
+        hi = filters.until.toordinal() if filters.until else 10**9
+        keep &= np.array(["day" in m and lo <= m["day"] <= hi for m in metas])
+    if filters.doc_ids:
+        ids = set(filters.doc_ids)
+        keep &= np.array([m.get("doc_id") in ids for m in metas])
+    return keep.astype(np.float32)
+
+
+def _hit(cid: str, e: dict[str, Any], info: DocumentInfo) -> Hit:
+    m = e["meta"]
+    return Hit(
+        chunk_id=cid,
+        doc_id=m["doc_id"],
+        text=e["text"],
+        start=int(m["start"]),
+        end=int(m["end"]),
+        score=float(e["score"]),
+        dense_rank=e["dense_rank"],
+        bm25_rank=e["bm25_rank"],
+        title=info.title,
+        source=info.source,
+        url=info.url,
+        published=info.published,
+        published_inferred=info.published_inferred,
+    )
+
+
+def parse_date(value: str | date | None) -> date | None:
+    """A date from ISO text (``2024-11-02``) or a date; None stays None."""
+    if value is None or isinstance(value, date):
+        return value
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        from assistant.errors import BriefingError
+
+        raise BriefingError(f"not a date: {value!r} (use YYYY-MM-DD)")
+    return date.fromisoformat(value.strip())
