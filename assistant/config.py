@@ -30,6 +30,7 @@ class Settings(BaseSettings):
 
     # Embeddings
     embedding_model: str | None = Field(default=None, description="Model folder; default: the packaged MiniLM.")
+    model_cache_dir: Path | None = Field(default=None, description="Where exported ONNX models are cached; default: data_dir/models.")
     embedding_backend: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
     embedding_batch_size: int = Field(default=64, ge=1)
     device: str | None = Field(default=None, description="torch device; default: cuda when present, else cpu.")
@@ -76,6 +77,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_file = os.environ.get("BRIEFING_CONFIG", "briefing.toml")
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @property
+    def models_dir(self) -> Path:
+        """Folder for exported (ONNX) embedding models."""
+        return self.model_cache_dir or self.data_dir / "models"
 
     @property
     def api_key(self) -> str | None:
