@@ -1,0 +1,291 @@
+"""``briefing``: the command line, a thin mirror of ``assistant.Briefing``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+EPILOG = """Configuration: BRIEFING_* environment variables or briefing.toml (see README).
+Examples:
+  briefing ingest assistant/sample            # the sample corpus
+  briefing search "drones intercepted over Kyiv" --json
+  briefing ask "How many drones were intercepted?" --json
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="briefing",
+        description="Grounded, cited answers over your documents, offline by default.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("ingest", help="add files, folders and URLs to the index")
+    s.add_argument("paths", nargs="+", metavar="PATH", help="file, folder (recursive) or http(s) URL")
+    s.add_argument("--source", help="source name for these documents (default: from the record/URL/folder)")
+    s.add_argument("--published", metavar="DATE", help="publication date YYYY-MM-DD for these documents")
+    s.add_argument("--json", action="store_true", help="print the report as JSON")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("remove", help="delete a document and its chunks")
+    s.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+
+    s = sub.add_parser("docs", help="list stored documents")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("search", help="hybrid search over the index")
+    s.add_argument("query")
+    _filter_args(s)
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("ask", help="ask a question; the answer cites its sources")
+    s.add_argument("question")
+    _filter_args(s)
+    _answer_args(s)
+    s.add_argument("--json", action="store_true", help="print the Answer as JSON")
+
+    s = sub.add_parser("chat", help="a terminal chat with history and streaming")
+    _filter_args(s)
+    _answer_args(s)
+
+    s = sub.add_parser("eval", help="run a question set (.jsonl) and print quality and latency figures")
+    s.add_argument("file", metavar="FILE.jsonl")
+    s.add_argument("--split", help="only cases with this split (e.g. dev, test)")
+    s.add_argument("--engine", help="engine to evaluate (default: configured)")
+    s.add_argument("--k", type=int, help="passages handed to the engine")
+    s.add_argument("--json", action="store_true", help="print the figures as JSON")
+    s.add_argument("--details", metavar="FILE", help="write per-question results to FILE (JSONL)")
+
+    sub.add_parser("status", help="show engine, embedding model and index location")
+    return p
+
+
+def _filter_args(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--k", type=int, help="number of passages (default: BRIEFING_K)")
+    s.add_argument("--source", action="append", help="only this source (repeatable)")
+    s.add_argument("--since", metavar="DATE", help="published on or after YYYY-MM-DD")
+    s.add_argument("--until", metavar="DATE", help="published on or before YYYY-MM-DD")
+
+
+def _answer_args(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--engine", choices=["auto", "extractive", "openai", "local"], help="answering engine")
+    s.add_argument("--as-of", metavar="DATE", help="date that 'today', 'this week'... refer to (default: today)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from assistant.errors import BriefingError
+
+    try:
+        return _COMMANDS[args.cmd](args)
+    except BriefingError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: documents committed so far are kept; run the same command again to finish", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+def _briefing() -> Any:
+    from pydantic import ValidationError
+
+    from assistant import Briefing
+    from assistant.config import Settings
+    from assistant.errors import ConfigError
+
+    try:
+        return Briefing(Settings())
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    b = _briefing()
+    bars: dict[str, Any] = {}
+
+    def progress(kind: str, n: int) -> None:
+        if args.no_progress or args.json:
+            return
+        from tqdm import tqdm
+
+        if kind == "files_total":
+            bars["files"] = tqdm(total=n, unit="file", desc="files ", leave=True)
+        elif kind == "chunks_total":
+            bars["files"].close()
+            bars["chunks"] = tqdm(total=n, unit="chunk", desc="chunks", leave=True)
+        else:
+            bars["files" if kind == "file" else "chunks"].update(n)
+
+    report = b.ingest(args.paths, source=args.source, published=args.published, progress=progress)
+    for bar in bars.values():
+        bar.close()
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        _print_report(report)
+    return 0 if report.ok else 1
+
+
+def _print_report(report: Any) -> None:
+    counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "duplicate", "failed")}
+    print(
+        f"added {counts['added']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
+        f"skipped {counts['duplicate'] + counts['failed']} ({counts['duplicate']} duplicate, {counts['failed']} failed); "
+        f"{report.chunks_added} chunks in {report.seconds:.1f}s"
+    )
+    for item in report.items:
+        if item.status in ("failed", "duplicate"):
+            print(f"  {'FAILED ' if item.status == 'failed' else 'skipped'} {item.origin}: {item.reason}")
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    b = _briefing()
+    for doc_id in args.doc_ids:
+        b.remove(doc_id)
+        print(f"removed {doc_id}")
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    docs = _briefing().documents()
+    if args.json:
+        print(json.dumps([d.model_dump(mode="json") for d in docs], indent=2, ensure_ascii=False))
+        return 0
+    if not docs:
+        print("no documents yet: briefing ingest PATH")
+        return 0
+    for d in docs:
+        date = f"{d.published}{'~' if d.published_inferred else ''}" if d.published else "undated"
+        print(f"{d.doc_id:<24} {date:<12} {d.n_chunks:>4} chunks  {d.source[:20]:<20} {d.title[:70]}")
+    print(f"{len(docs)} documents, {sum(d.n_chunks for d in docs)} chunks  (~ = date inferred)")
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    hits = _briefing().search(args.query, args.k, sources=args.source, since=args.since, until=args.until)
+    if args.json:
+        print(json.dumps([h.model_dump(mode="json") for h in hits], indent=2, ensure_ascii=False))
+        return 0
+    for i, h in enumerate(hits, 1):
+        print(f"{i}. {h.title or h.doc_id} ({h.source}, {h.published or 'undated'}) [{h.doc_id} {h.start}:{h.end}] score {h.score:.4f}")
+        print("   " + h.text[:300].replace("\n", " ") + ("..." if len(h.text) > 300 else ""))
+    if not hits:
+        print("no results")
+    return 0
+
+
+def _ask_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "engine": args.engine,
+        "k": args.k,
+        "sources": args.source,
+        "since": args.since,
+        "until": args.until,
+        "as_of": args.as_of,
+    }
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    b = _briefing()
+    if args.json:
+        print(json.dumps(b.ask(args.question, **_ask_kwargs(args)).public_json(), indent=2, ensure_ascii=False))
+        return 0
+    _stream_answer(b.stream(args.question, **_ask_kwargs(args)))
+    return 0
+
+
+def _stream_answer(events: Any) -> Any:
+    from assistant.types import Answer
+
+    streamed = False
+    for event in events:
+        if isinstance(event, Answer):
+            if streamed:
+                print("\r\033[K", end="")
+                print("\n(verified)")
+            print(format_answer(event))
+            return event
+        if sys.stdout.isatty():
+            print(event.text, end="", flush=True)
+            streamed = True
+    return None
+
+
+def format_answer(a: Any) -> str:
+    """An answer with its numbered sources, as plain text for a terminal."""
+    lines = [a.answer, ""]
+    if a.abstained:
+        lines.append("Closest passages:")
+        for h in a.passages[:3]:
+            lines.append(f"  - {h.title or h.doc_id} ({h.source}, {h.published or 'undated'}): {h.text[:200]}...")
+    for c in a.citations:
+        date = f"{c.published}{' (date inferred)' if c.published_inferred else ''}" if c.published else "undated"
+        lines.append(f"[{c.n}] {c.title or c.doc_id}, {c.source}, {date}  ({c.doc_id} chars {c.start}-{c.end})")
+        lines.append(f"    \"{c.evidence or c.quote}\"")
+    lines.append(f"-- {a.engine} engine, {a.latency_ms:.0f} ms")
+    return "\n".join(lines)
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    b = _briefing()
+    session = b.chat(**_ask_kwargs(args))
+    print("Briefing chat. Ask a question; /new starts over, /quit leaves.")
+    while True:
+        try:
+            q = input("\n> ").strip()
+        except EOFError:
+            return 0
+        if q in ("/quit", "/exit"):
+            return 0
+        if q == "/new":
+            session.reset()
+            print("(new conversation)")
+            continue
+        if q:
+            _stream_answer(session.stream(q))
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation import format_report, run_eval
+
+    b = _briefing()
+    report = run_eval(b, args.file, split=args.split, engine=args.engine, k=args.k, details=args.details)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    for key, value in _briefing().status().items():
+        print(f"{key:<16} {value}")
+    return 0
+
+
+_COMMANDS = {
+    "ingest": _cmd_ingest,
+    "remove": _cmd_remove,
+    "docs": _cmd_docs,
+    "search": _cmd_search,
+    "ask": _cmd_ask,
+    "chat": _cmd_chat,
+    "eval": _cmd_eval,
+    "status": _cmd_status,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())
