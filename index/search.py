@@ -131,6 +131,7 @@ class Searcher:
                 return self._kw
             import bm25s
 
+            logging.getLogger("bm25s").setLevel(logging.WARNING)  # it forces DEBUG on itself
             ids, texts, metas = [], [], []
             for cid, text, meta in self.store.all_chunks():
                 ids.append(cid)
