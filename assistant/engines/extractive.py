@@ -1,0 +1,511 @@
+"""The offline default engine: answers by quoting the passage sentences that answer the question.
+
+No generative model. For a question and numbered passages it
+
+1. splits every passage into sentences (offsets kept) and drops the ones that can never be an
+   answer: questions (quiz items, FAQ headings), headings/headlines, instructions aimed at an AI;
+2. scores each sentence against the question (all sentences embedded in one batch):
+
+   ``score = 0.40*cos(q, s) + 0.15*cos(q, window) + 0.30*lex(s) + 0.10*lex(window)
+   + type bonus/penalty + 0.05*rank prior``, times a passage coverage factor,
+
+   where ``window`` is the sentence with a neighbour (coreference: "He said ..."), ``lex`` the
+   share of the question's content-word stems present (weighted by a prior -- names and numbers
+   count more, asking words like "happen" less -- and by rarity among the candidate sentences),
+   the type bonus rewards a sentence holding an entity of the asked type (who -> PERSON/ORG/NORP,
+   how many -> CARDINAL/...) that the question does not already contain (spaCy NER runs only on
+   the best candidates), and the coverage factor is the share of the question's terms found in
+   the sentence's passage (with its title);
+3. answers with the best sentence, plus an adjacent one when the pair is better evidence (the
+   typed entity is in the neighbour, or the best sentence leans on the one before it);
+4. abstains ("The indexed sources do not say ...") when the evidence is weak: the question's
+   names or most of its content words are missing from the chosen passage, or the support score
+   is under ``settings.abstain_threshold``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant import nlp
+from assistant.engines.base import register
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.types import Hit, Turn
+
+ABSTAIN_PREFIX = "The indexed sources do not say"
+DEBUG = bool(os.environ.get("BRIEFING_DEBUG_EXTRACTIVE"))
+
+# Sentence starts that lean on the sentence before ("He said ...", "This package ...").
+_LEANS_BACK = re.compile(
+    r"^\W*(he|she|it|they|them|this|that|these|those|his|her|its|their|the (?:move|decision|statement|"
+    r"package|deal|attack|report|plan|bill|law|company|group|agency|move)|however|but|also|meanwhile|"
+    r"still|yet|instead)\b",
+    re.IGNORECASE,
+)
+_TERMINATED = re.compile(r"[.!]([\"'”’)\]])*$")
+_CAUSAL = re.compile(
+    r"\b(because|due to|as a result|after|since|so that|in order to|citing|caused by|owing to)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Sent:
+    hit: int  # index into passages
+    start: int  # offsets inside hit.text
+    end: int
+    text: str
+    terms: frozenset[str]
+    usable: bool  # may be an answer
+    terminated: bool = True  # ends like a sentence (not a caption, list item or headline)
+    pos: int = 0  # index among the passage's sentences
+    cos: float = 0.0
+    cos_win: float = 0.0
+    lex: float = 0.0
+    lex_win: float = 0.0
+    typed: bool = False
+    answer_vote: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class Draft:
+    """What the engine decided, with the evidence (for tests, debugging and evaluation)."""
+
+    text: str
+    abstained: bool
+    support: float = 0.0
+    reason: str = ""
+    sentences: list[tuple[int, int, int]] = field(default_factory=list)  # (passage n, start, end)
+
+
+def abstention(question: str) -> str:
+    """ "The indexed sources do not say <indirect question>." """
+    return f"{ABSTAIN_PREFIX} {indirect_question(question)}."
+
+
+_AUX_START = re.compile(
+    r"^(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)\b\s*", re.IGNORECASE
+)
+_IMPERATIVE = re.compile(
+    r"^(please\s+)?(tell me|give me|show me|brief me|summari[sz]e|explain|describe|list)\s*(about|on|the)?\s*",
+    re.IGNORECASE,
+)
+
+
+def indirect_question(question: str) -> str:
+    """ "How many civilians were killed?" -> "how many civilians were killed"."""
+    q = nlp.question_clause(question).strip().rstrip("?.! ").strip()
+    if not q:
+        return "that"
+    if _IMPERATIVE.match(q):
+        rest = _IMPERATIVE.sub("", q)
+        return f"anything about {rest}" if rest else "that"
+    first = q.split()[0]
+    if _AUX_START.match(q):
+        return "whether " + _AUX_START.sub("", q)
+    return _lower_first(q) if first.lower() in _WH or nlp.is_stop(first) else q
+
+
+_WH = {"who", "whom", "whose", "what", "when", "where", "which", "why", "how"}
+
+
+def _lower_first(s: str) -> str:
+    w = s.split()[0] if s.split() else ""
+    if w.isupper() and len(w) > 1:  # an acronym
+        return s
+    return s[:1].lower() + s[1:]
+
+
+@register("extractive")
+class ExtractiveEngine:
+    """Quotes the best supporting sentences with ``[n]`` markers; see the module docstring."""
+
+    name = "extractive"
+
+    # Scoring weights; the abstention threshold comes from settings.
+    W_COS, W_COS_WIN, W_LEX, W_LEX_WIN, W_RANK = 0.40, 0.15, 0.30, 0.10, 0.05
+    TYPE_BONUS, TYPE_PENALTY = 0.12, 0.08
+    UNTERMINATED_PENALTY = 0.1
+    PREAMBLE_WEIGHT = 0.25
+    CLAUSE_LEX = 0.5
+    LEAN_CREDIT = 0.8  # share of the previous sentence's lexical evidence a leaning sentence inherits
+    GATE_COS = 0.55  # missing question words are forgiven when the meaning matches this well
+    NER_CANDIDATES = 20
+    VOTE_SHARE = 0.6  # part of the type bonus that depends on how many good sentences name the same entity
+    MIN_KEY_COVERAGE = 0.5  # share of the question's names/numbers the chosen passage must hold
+    MIN_TERM_COVERAGE = 0.5  # share of the question's other content words (weighted)
+    NEIGHBOUR_SHARE = 0.6  # a neighbour this good (relative to the best) joins it
+    MAX_CHARS = 320  # a second sentence is added only while the answer stays this short-ish
+
+    def __init__(self, settings: Settings, embedder: Any = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            from index.embeddings import get_embedder
+
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    # -- Engine protocol ----------------------------------------------------------------------
+
+    def stream(self, question: str, passages: list[Hit], history: list[Turn]) -> Iterator[str]:
+        yield self.answer(question, passages).text
+
+    def condense(self, question: str, history: list[Turn]) -> str:
+        return condense(question, history)
+
+    # -- the work -------------------------------------------------------------------------------
+
+    def answer(self, question: str, passages: list[Hit]) -> Draft:
+        """Choose the answer sentences (or abstain) and say why."""
+        question = question.strip()
+        if not passages or not question:
+            return Draft(abstention(question), True, reason="no passages")
+        sents = self._sentences(passages)
+        usable = [s for s in sents if s.usable]
+        if not usable:
+            return Draft(abstention(question), True, reason="no usable sentences")
+
+        q_terms = nlp.question_terms(question)
+        clause = nlp.question_clause(question)
+        clause_weights: dict[str, float] | None = None
+        if clause != question:
+            # A preamble ("Walz and Vance debated this week. Where did ...?") sets the scene; the
+            # asking clause says what to find: its terms count fully, the preamble's much less.
+            clause_terms = nlp.question_terms(clause)
+            names = _key_terms(question, q_terms)
+            q_terms = {
+                t: (w if t in clause_terms or t in names else self.PREAMBLE_WEIGHT * w)
+                for t, w in q_terms.items()
+            }
+        key_terms = _key_terms(question, q_terms)
+        weights = self._term_weights(q_terms, sents)
+        if clause != question:
+            clause_weights = {t: w for t, w in weights.items() if t in clause_terms}
+        passage_terms = [
+            frozenset().union(*(s.terms for s in sents if s.hit == i))
+            | frozenset(nlp.content_terms(h.title or ""))
+            for i, h in enumerate(passages)
+        ]
+        coverage = [_coverage(q_terms, key_terms, pt) for pt in passage_terms]
+
+        # Embeddings: the question and every sentence, one batch.
+        vecs = nlp.embed_cached(self.embedder, [question, clause] + [s.text for s in sents])
+        qv, sv = vecs[0], vecs[2:]
+        if clause != question:
+            qv = nlp.normalize_rows(vecs[0] + vecs[1])
+        by_passage: dict[int, list[int]] = {}
+        for j, s in enumerate(sents):
+            by_passage.setdefault(s.hit, []).append(j)
+        for j, s in enumerate(sents):
+            s.cos = float(sv[j] @ qv)
+            s.lex = _lex(weights, s.terms)
+            if clause_weights:
+                # The asking clause's own words decide between sentences about the same scene.
+                s.lex = (1 - self.CLAUSE_LEX) * s.lex + self.CLAUSE_LEX * _lex(clause_weights, s.terms)
+            idx = by_passage[s.hit]
+            k = idx.index(j)
+            wins = []
+            if k > 0:
+                wins.append(idx[k - 1])
+            if k + 1 < len(idx):
+                wins.append(idx[k + 1])
+            s.cos_win = s.cos
+            s.lex_win = s.lex
+            if k > 0 and _LEANS_BACK.match(s.text):
+                # "This package includes ...": the sentence before says what "this package" is.
+                s.lex = max(s.lex, self.LEAN_CREDIT * _lex(weights, s.terms | sents[idx[k - 1]].terms))
+            for o in wins:
+                v = sv[j] + sv[o]
+                s.cos_win = max(s.cos_win, float(v @ qv) / max(float(np.linalg.norm(v)), 1e-9))
+                s.lex_win = max(s.lex_win, _lex(weights, s.terms | sents[o].terms))
+        n = len(passages)
+        for s in usable:
+            rank_prior = 1.0 - s.hit / max(n, 1)
+            base = (
+                self.W_COS * s.cos
+                + self.W_COS_WIN * s.cos_win
+                + self.W_LEX * s.lex
+                + self.W_LEX_WIN * s.lex_win
+                + self.W_RANK * rank_prior
+            )
+            if not s.terminated:
+                base -= self.UNTERMINATED_PENALTY
+            s.score = base * (0.5 + 0.5 * coverage[s.hit][0])
+
+        types = nlp.answer_types(question)
+        why = bool(re.match(r"^\W*why\b", nlp.question_clause(question), re.IGNORECASE))
+        ranked = sorted(usable, key=lambda s: -s.score)
+        if types or why:
+            top = ranked[: self.NER_CANDIDATES]
+            if types:
+                ents = nlp.entities([s.text for s in top])
+                q_low = question.lower()
+                q_nums = nlp.numbers(question)
+                found = [[e[0] for e in es if _new_entity(e, types, q_low, q_nums)] for es in ents]
+                votes = _entity_votes(top, found)
+                for s, names in zip(top, found):
+                    s.typed = bool(names)
+                    if names:
+                        s.answer_vote = max(votes[_ent_key(n)] for n in names)
+                        s.score += self.TYPE_BONUS * (1 - self.VOTE_SHARE + self.VOTE_SHARE * s.answer_vote)
+                    else:
+                        s.score -= self.TYPE_PENALTY
+            else:
+                for s in top:
+                    if _CAUSAL.search(s.text):
+                        s.typed = True
+                        s.score += self.TYPE_BONUS / 2
+            ranked = sorted(usable, key=lambda s: -s.score)
+
+        best = ranked[0]
+        if DEBUG:
+            self.last_ranked = [(s, coverage[s.hit]) for s in ranked]
+        _cov, key_cov, cov = coverage[best.hit]
+        if DEBUG:
+            for s in ranked[:6]:
+                print(
+                    f"  {s.score:.3f} p{s.hit + 1} cos {s.cos:.2f}/{s.cos_win:.2f} lex {s.lex:.2f}/{s.lex_win:.2f} "
+                    f"typed {s.typed} cov {coverage[s.hit][0]:.2f}/{coverage[s.hit][1]:.2f}/{coverage[s.hit][2]:.2f}"
+                    f" | {s.text[:110]}"
+                )
+        support = best.score
+        reason = ""
+        if key_terms and key_cov < self.MIN_KEY_COVERAGE:
+            reason = f"names of the question missing from the passage (coverage {key_cov:.2f})"
+        elif cov < self.MIN_TERM_COVERAGE and best.cos_win < self.GATE_COS:
+            reason = f"question terms missing from the passage (coverage {cov:.2f})"
+        elif support < self.settings.abstain_threshold:
+            reason = f"support {support:.2f} under threshold {self.settings.abstain_threshold:.2f}"
+        if reason:
+            return Draft(abstention(question), True, support=support, reason=reason)
+
+        chosen = self._compose(best, sents, by_passage, types)
+        text = " ".join(f"{s.text} [{s.hit + 1}]" for s in chosen)
+        return Draft(
+            text,
+            False,
+            support=support,
+            reason="",
+            sentences=[(s.hit + 1, s.start, s.end) for s in chosen],
+        )
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _sentences(self, passages: list[Hit]) -> list[_Sent]:
+        out: list[_Sent] = []
+        for i, h in enumerate(passages):
+            for pos, (a, b) in enumerate(nlp.split_sentences(h.text)):
+                t = h.text[a:b]
+                nw = len(nlp.words(t))
+                usable = (
+                    nw >= 4 and not nlp.is_question(t) and not nlp.is_instruction(t) and not nlp.is_heading(t)
+                )
+                terminated = bool(_TERMINATED.search(t))
+                out.append(_Sent(i, a, b, t, frozenset(nlp.content_terms(t)), usable, terminated, pos))
+        return out
+
+    @staticmethod
+    def _term_weights(q_terms: dict[str, float], sents: list[_Sent]) -> dict[str, float]:
+        """Prior weight times rarity among the candidate sentences (a smoothed IDF)."""
+        n = len(sents)
+        out = {}
+        for t, w in q_terms.items():
+            df = sum(1 for s in sents if nlp.term_in(t, s.terms))
+            out[t] = w * (1.0 + math.log((n + 1) / (df + 1)))
+        return out
+
+    def _compose(
+        self, best: _Sent, sents: list[_Sent], by_passage: dict[int, list[int]], types
+    ) -> list[_Sent]:
+        chosen = [best]
+        if self.settings.max_answer_sentences < 2:
+            return chosen
+        idx = by_passage[best.hit]
+        k = next(i for i, j in enumerate(idx) if sents[j] is best)
+        prev = sents[idx[k - 1]] if k > 0 else None
+        nxt = sents[idx[k + 1]] if k + 1 < len(idx) else None
+        room = self.MAX_CHARS - len(best.text)
+        # The best sentence leans on the one before it ("He said ...", "This package ...").
+        if prev is not None and prev.usable and _LEANS_BACK.match(best.text) and len(prev.text) <= room:
+            return [prev, best]
+        # The asked-for entity is only in the neighbour.
+        if types and not best.typed:
+            for o in (nxt, prev):
+                if o is not None and o.usable and len(o.text) <= room and o.score > 0.8 * best.score:
+                    ents = nlp.entities([o.text])[0]
+                    if any(e[1] in types for e in ents):
+                        return [best, o] if o is nxt else [o, best]
+        # The evidence continues in a neighbour that is good evidence itself.
+        options = [o for o in (nxt, prev) if o is not None and o.usable and len(o.text) <= room]
+        options = [
+            o for o in options if o.score >= self.NEIGHBOUR_SHARE * best.score and (o.terms - best.terms)
+        ]
+        if options:
+            o = max(options, key=lambda o: o.score)
+            return [best, o] if o is nxt else [o, best]
+        return chosen
+
+
+def _lex(weights: dict[str, float], terms: frozenset[str]) -> float:
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in weights.items() if nlp.term_in(t, terms)) / total
+
+
+def _key_terms(question: str, q_terms: dict[str, float]) -> set[str]:
+    """Names and numbers of the question (entities, capitalised words inside a sentence, digits)."""
+    keys: set[str] = set()
+    for text, label, _a, _b in nlp.entities([question])[0]:
+        if label in {"DATE", "TIME", "ORDINAL", "CARDINAL", "PERCENT", "QUANTITY", "MONEY"}:
+            continue
+        for w in nlp.words(text):
+            if not nlp.is_stop(w):
+                keys.add(nlp.stem(w))
+    for t, w in q_terms.items():
+        if w >= 1.5 and any(c.isalpha() for c in t):
+            keys.add(t)
+    return {k for k in keys if k in q_terms}
+
+
+def _coverage(
+    q_terms: dict[str, float], key_terms: set[str], terms: frozenset[str]
+) -> tuple[float, float, float]:
+    """Shares of the question's terms found in ``terms``: (all, weighted; key terms; other terms, weighted)."""
+    total = sum(q_terms.values())
+    got = sum(w for t, w in q_terms.items() if nlp.term_in(t, terms))
+    key = sum(1 for t in key_terms if nlp.term_in(t, terms)) / len(key_terms) if key_terms else 1.0
+    other = {t: w for t, w in q_terms.items() if t not in key_terms}
+    o_total = sum(other.values())
+    o_got = sum(w for t, w in other.items() if nlp.term_in(t, terms))
+    return (got / total if total else 1.0), key, (o_got / o_total if o_total else 1.0)
+
+
+def _ent_key(name: str) -> str:
+    ws = [w.lower() for w in nlp.words(name) if not nlp.is_stop(w)]
+    return " ".join(ws) or name.lower()
+
+
+def _entity_votes(top: list[_Sent], found: list[list[str]]) -> dict[str, float]:
+    """For each candidate answer entity, the summed scores of the sentences naming it, scaled to 0..1.
+
+    Sources that agree are evidence: "New York City" named by three good sentences beats a
+    "Philadelphia" named by one. Names match when one's words contain the other's.
+    """
+    keys = {_ent_key(n) for names in found for n in names}
+    words = {k: set(k.split()) for k in keys}
+    raw = {}
+    for k in keys:
+        total = 0.0
+        for s, names in zip(top, found):
+            if any(words[k] <= words[_ent_key(n)] or words[_ent_key(n)] <= words[k] for n in names):
+                total += max(s.score, 0.0)
+        raw[k] = total
+    best = max(raw.values(), default=0.0)
+    return {k: (v / best if best > 0 else 0.0) for k, v in raw.items()}
+
+
+def _new_entity(ent: nlp.Entity, types: frozenset[str], q_low: str, q_nums: set[str]) -> bool:
+    """An entity of an asked-for type that the question does not already name."""
+    text, label = ent[0], ent[1]
+    if label not in types:
+        return False
+    if text.lower() in q_low:
+        return False
+    nums = nlp.numbers(text)
+    if nums and nums <= q_nums:
+        return False
+    toks = [w.lower() for w in nlp.words(text) if not nlp.is_stop(w)]
+    return not (toks and all(re.search(rf"\b{re.escape(t)}\b", q_low) for t in toks))
+
+
+# ---------------------------------------------------------------------------------------------
+# Follow-up questions without a model
+
+_FOLLOW_PRONOUNS = re.compile(
+    r"\b(it|its|they|them|their|theirs|that|those|these|this|there|he|him|his|she|her|hers)\b", re.IGNORECASE
+)
+_FOLLOW_START = re.compile(
+    r"^\W*(and|also|what about|how about|and what about|but|so|then)\b[\s,]*", re.IGNORECASE
+)
+_TOPIC_STRIP = re.compile(
+    r"^\W*(please\s+)?(tell me|give me|show me|brief me|what do (?:we|you) know|what is known|summari[sz]e|"
+    r"explain|describe|update me|any news|what'?s new|what happened)\s*(more\s+)?(about|on|with|in|to|regarding)?\s*",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    q = question.strip()
+    if _FOLLOW_START.match(q):
+        return True
+    content = [w for w in nlp.words(q) if not nlp.is_stop(w)]
+    if len(content) <= 1:
+        return True
+    return bool(_FOLLOW_PRONOUNS.search(q)) and not any(w[:1].isupper() for w in nlp.words(q)[1:])
+
+
+def _topic(turn: str) -> str:
+    """What a previous user turn was about, as a phrase."""
+    t = turn.strip().rstrip("?.! ")
+    stripped = _TOPIC_STRIP.sub("", t)
+    if stripped != t and stripped:
+        return stripped
+    # A question: keep its content words in order ("drones Russia launch Kyiv").
+    ws = [w for w in nlp.words(t) if not nlp.is_stop(w)]
+    return " ".join(ws)
+
+
+def condense(question: str, history: list[Turn]) -> str:
+    """A standalone version of a follow-up question, built from the previous user turns.
+
+    "And how many of them were intercepted?" after "Tell me about the drone attack on Kyiv"
+    -> "How many of them were intercepted, regarding the drone attack on Kyiv?". "What about
+    Odesa?" after "What is the population of Kyiv?" -> "What is the population of Odesa?".
+    Questions that stand alone come back unchanged.
+    """
+    q = question.strip()
+    users = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
+    if not q or not users or not is_follow_up(q):
+        return question
+    # The topic: the last user turn, plus the one before when that was a follow-up too.
+    prev = users[-1]
+    topics = [_topic(prev)]
+    if is_follow_up(prev) and len(users) >= 2:
+        topics.insert(0, _topic(users[-2]))
+    topic = " ".join(t for t in topics if t).strip()
+
+    m = re.match(r"^\W*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\W*$", q, re.IGNORECASE)
+    if m:
+        new = m.group(1).strip()
+        prev_ents = nlp.entities([prev])[0]
+        named = [(e[2], e[3]) for e in prev_ents if e[1] not in {"CARDINAL", "ORDINAL"}]
+        if not named:  # NER missed it: the last run of capitalised words after the first word
+            named = [
+                (m.start(), m.end())
+                for m in re.finditer(r"(?<=\s)[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", prev)
+                if m.start() > 0
+            ]
+        if named and not _FOLLOW_PRONOUNS.fullmatch(new):
+            a, b = named[-1]
+            return prev[:a] + new + prev[b:]
+        return f"{prev.rstrip('?.! ')}, regarding {new}?"
+    body = _FOLLOW_START.sub("", q).strip().rstrip("?.! ")
+    if not body:
+        return prev
+    body = body[:1].upper() + body[1:]
+    return f"{body}, regarding {topic}?" if topic else question
