@@ -181,7 +181,9 @@ class Briefing:
             "engine": self.settings.resolved_engine(),
             "model": self.settings.model if self.settings.resolved_engine() == "openai" else None,
             "embedding_model": self.embedder.name,
-            "index": f"chroma server {ep[0]}:{ep[1]}" if ep else str((self.settings.data_dir / "chroma").resolve()),
+            "index": f"chroma server {ep[0]}:{ep[1]}"
+            if ep
+            else str((self.settings.data_dir / "chroma").resolve()),
             "documents": self.store.count_documents(),
             "chunks": self.store.count_chunks(),
         }
@@ -207,7 +209,10 @@ class ChatSession:
     def stream(self, question: str, **kwargs: Any) -> Iterator[AnswerDelta | Answer]:
         for event in self.briefing.stream(question, history=self.history, **{**self.defaults, **kwargs}):
             if isinstance(event, Answer):
-                self.history += [Turn(role="user", content=question), Turn(role="assistant", content=event.answer)]
+                self.history += [
+                    Turn(role="user", content=question),
+                    Turn(role="assistant", content=event.answer),
+                ]
                 self.answers.append(event)
             yield event
 
@@ -222,7 +227,9 @@ def _filters(
     from assistant.errors import BriefingError
     from index.search import parse_date
 
-    f = SearchFilters(sources=list(sources) if sources else None, since=parse_date(since), until=parse_date(until))
+    f = SearchFilters(
+        sources=list(sources) if sources else None, since=parse_date(since), until=parse_date(until)
+    )
     if f.since and f.until and f.since > f.until:
         raise BriefingError(f"--since {f.since} is after --until {f.until}")
     return f

@@ -66,7 +66,12 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
         passages: list[Hit] = x["passages"]
         filters: SearchFilters = x["filters"]
         if not passages or draft.strip().startswith(ABSTAIN_PREFIX):
-            text, citations, verdicts, abstained = (draft.strip() or abstention(x["question"], filters)), [], [], True
+            text, citations, verdicts, abstained = (
+                (draft.strip() or abstention(x["question"], filters)),
+                [],
+                [],
+                True,
+            )
         else:
             v = verify(draft, passages, embedder)
             text, citations, verdicts, abstained = v.text, v.citations, v.verdicts, v.abstained

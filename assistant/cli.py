@@ -76,12 +76,16 @@ def _filter_args(s: argparse.ArgumentParser) -> None:
 
 def _answer_args(s: argparse.ArgumentParser) -> None:
     s.add_argument("--engine", choices=["auto", "extractive", "openai", "local"], help="answering engine")
-    s.add_argument("--as-of", metavar="DATE", help="date that 'today', 'this week'... refer to (default: today)")
+    s.add_argument(
+        "--as-of", metavar="DATE", help="date that 'today', 'this week'... refer to (default: today)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from assistant.errors import BriefingError
 
@@ -93,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: documents committed so far are kept; run the same command again to finish", file=sys.stderr)
+        print(
+            "interrupted: documents committed so far are kept; run the same command again to finish",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:
         if args.debug:
@@ -183,7 +190,9 @@ def _cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps([h.model_dump(mode="json") for h in hits], indent=2, ensure_ascii=False))
         return 0
     for i, h in enumerate(hits, 1):
-        print(f"{i}. {h.title or h.doc_id} ({h.source}, {h.published or 'undated'}) [{h.doc_id} {h.start}:{h.end}] score {h.score:.4f}")
+        print(
+            f"{i}. {h.title or h.doc_id} ({h.source}, {h.published or 'undated'}) [{h.doc_id} {h.start}:{h.end}] score {h.score:.4f}"
+        )
         print("   " + h.text[:300].replace("\n", " ") + ("..." if len(h.text) > 300 else ""))
     if not hits:
         print("no results")
@@ -204,7 +213,9 @@ def _ask_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def _cmd_ask(args: argparse.Namespace) -> int:
     b = _briefing()
     if args.json:
-        print(json.dumps(b.ask(args.question, **_ask_kwargs(args)).public_json(), indent=2, ensure_ascii=False))
+        print(
+            json.dumps(b.ask(args.question, **_ask_kwargs(args)).public_json(), indent=2, ensure_ascii=False)
+        )
         return 0
     _stream_answer(b.stream(args.question, **_ask_kwargs(args)))
     return 0
@@ -233,11 +244,17 @@ def format_answer(a: Any) -> str:
     if a.abstained:
         lines.append("Closest passages:")
         for h in a.passages[:3]:
-            lines.append(f"  - {h.title or h.doc_id} ({h.source}, {h.published or 'undated'}): {h.text[:200]}...")
+            lines.append(
+                f"  - {h.title or h.doc_id} ({h.source}, {h.published or 'undated'}): {h.text[:200]}..."
+            )
     for c in a.citations:
-        date = f"{c.published}{' (date inferred)' if c.published_inferred else ''}" if c.published else "undated"
-        lines.append(f"[{c.n}] {c.title or c.doc_id}, {c.source}, {date}  ({c.doc_id} chars {c.start}-{c.end})")
-        lines.append(f"    \"{c.evidence or c.quote}\"")
+        date = (
+            f"{c.published}{' (date inferred)' if c.published_inferred else ''}" if c.published else "undated"
+        )
+        lines.append(
+            f"[{c.n}] {c.title or c.doc_id}, {c.source}, {date}  ({c.doc_id} chars {c.start}-{c.end})"
+        )
+        lines.append(f'    "{c.evidence or c.quote}"')
     lines.append(f"-- {a.engine} engine, {a.latency_ms:.0f} ms")
     return "\n".join(lines)
 

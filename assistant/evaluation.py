@@ -91,19 +91,29 @@ def run_eval(
             "answer": a.answer,
             "answer_chars": len(a.answer),
             "latency_ms": latency,
-            "citations_valid": bool(a.citations) and contains_facts(quotes, groups) if answerable and not a.abstained else None,
-            "in_top5": contains_facts(" ".join(h.text for h in a.passages[:5]), groups) if answerable and groups else None,
+            "citations_valid": bool(a.citations) and contains_facts(quotes, groups)
+            if answerable and not a.abstained
+            else None,
+            "in_top5": contains_facts(" ".join(h.text for h in a.passages[:5]), groups)
+            if answerable and groups
+            else None,
         }
         gold = set(case.get("gold_doc_ids") or [])
         if gold:
             t1 = time.perf_counter()
-            hits = briefing.search(a.standalone_question or case["question"], 10, since=a.since, until=a.until)
+            hits = briefing.search(
+                a.standalone_question or case["question"], 10, since=a.since, until=a.until
+            )
             row["retrieval_ms"] = (time.perf_counter() - t1) * 1000
             row["gold_rank"] = _rank([h.doc_id for h in hits], gold)
         rows.append(row)
     if details:
-        Path(details).write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    return summarise(rows, k=k, engine=engine or briefing.settings.resolved_engine(), path=str(path), split=split)
+        Path(details).write_text(
+            "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+        )
+    return summarise(
+        rows, k=k, engine=engine or briefing.settings.resolved_engine(), path=str(path), split=split
+    )
 
 
 def summarise(rows: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:
@@ -118,7 +128,8 @@ def summarise(rows: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:
         "answer_accuracy": sum(r["correct"] for r in answerable) / len(answerable) if answerable else None,
         "abstention_accuracy": sum(r["abstained"] == (not r["answerable"]) for r in rows) / len(rows),
         "unanswerable_abstained": (
-            sum(r["abstained"] for r in rows if not r["answerable"]) / max(1, sum(not r["answerable"] for r in rows))
+            sum(r["abstained"] for r in rows if not r["answerable"])
+            / max(1, sum(not r["answerable"] for r in rows))
             if any(not r["answerable"] for r in rows)
             else None
         ),

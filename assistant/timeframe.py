@@ -8,8 +8,18 @@ from datetime import date, timedelta
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = [
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ]
 
 
@@ -38,7 +48,10 @@ def resolve_timeframe(question: str, as_of: date) -> Timeframe | None:
     rules: list[tuple[str, tuple[date, date]]] = [
         (r"\btoday\b|\btonight\b|\bthis morning\b", (as_of, as_of)),
         (r"\byesterday\b|\blast night\b", (as_of - timedelta(days=1), as_of - timedelta(days=1))),
-        (r"\bthis week\b|\bthis past week\b|\bpast week\b|\bthe last (?:seven|7) days\b", (as_of - timedelta(days=7), as_of)),
+        (
+            r"\bthis week\b|\bthis past week\b|\bpast week\b|\bthe last (?:seven|7) days\b",
+            (as_of - timedelta(days=7), as_of),
+        ),
         (r"\blast week\b", (as_of - timedelta(days=14), as_of - timedelta(days=7))),
         (r"\bthis month\b|\bpast month\b", (as_of - timedelta(days=31), as_of)),
         (r"\blast month\b", _month_range(*_prev_month(as_of))),
