@@ -9,7 +9,7 @@ Backends (``Settings.embedding_backend``):
 * ``auto``      -- ``onnx-int8`` on CPU, ``torch`` on a GPU.
 
 ONNX files are exported once and cached under
-``data_dir/models/<model-name>-<fingerprint>/model.onnx|model-int8.onnx``; writes are atomic
+``models_dir/<model-name>-<fingerprint>/model.onnx|model-int8.onnx``; writes are atomic
 (temporary file in the same folder, then ``os.replace``), and a cached file that fails to load
 is exported again. Nothing is ever downloaded.
 
@@ -484,7 +484,7 @@ class Embedder:
         if self.backend != "torch":
             if info.dim <= 0:
                 raise ConfigError(f"cannot tell the embedding size of {self.model_path}")
-            self.cache_dir = Path(settings.data_dir) / "models" / f"{info.name}-{info.fingerprint}"
+            self.cache_dir = Path(settings.models_dir) / f"{info.name}-{info.fingerprint}"
             try:
                 self._encoder = _OnnxEncoder(info, self.cache_dir, int8=self.backend == "onnx-int8")
             except Exception as exc:
@@ -492,7 +492,7 @@ class Embedder:
                     if isinstance(exc, OSError):
                         raise ConfigError(
                             f"cannot write the ONNX model cache under {self.cache_dir} ({exc}); "
-                            "set BRIEFING_DATA_DIR to a writable folder or use embedding_backend='torch'"
+                            "set BRIEFING_MODEL_CACHE_DIR (or BRIEFING_DATA_DIR) to a writable folder or use embedding_backend='torch'"
                         ) from exc
                     raise
                 logger.warning(
@@ -565,7 +565,7 @@ _CACHE_LOCK = threading.Lock()
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    """The process-wide :class:`Embedder` for these settings (model path, backend, device, data_dir).
+    """The process-wide :class:`Embedder` for these settings (model path, backend, device, model cache).
 
     Loaded once; later calls with equal settings get the same object. ``embedding_batch_size`` is
     not part of the key: the first caller's value is the default, pass ``batch_size=`` to override.
@@ -574,7 +574,7 @@ def get_embedder(settings: Settings) -> Embedder:
         str(resolve_model_path(settings)),
         settings.embedding_backend,
         settings.device,
-        str(Path(settings.data_dir).expanduser().resolve()),
+        str(Path(settings.models_dir).expanduser().resolve()),
     )
     with _CACHE_LOCK:
         embedder = _CACHE.get(key)
