@@ -516,6 +516,7 @@ def answer_types(question: str) -> frozenset[str] | None:
 
 _EMB_CACHE: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
 _EMB_CACHE_MAX = 8192
+EMBED_BATCH = 16
 _emb_lock = threading.Lock()
 
 
@@ -526,7 +527,10 @@ def embed_cached(embedder: Any, texts: Iterable[str]) -> np.ndarray:
     with _emb_lock:
         missing = list(dict.fromkeys(t for t in texts if (key, t) not in _EMB_CACHE))
     if missing:
-        vecs = np.asarray(embedder.embed(missing), dtype=np.float32)
+        try:  # small batches: sentences differ in length, and padding to the longest costs time
+            vecs = np.asarray(embedder.embed(missing, batch_size=EMBED_BATCH), dtype=np.float32)
+        except TypeError:
+            vecs = np.asarray(embedder.embed(missing), dtype=np.float32)
         with _emb_lock:
             for t, v in zip(missing, vecs):
                 _EMB_CACHE[(key, t)] = v

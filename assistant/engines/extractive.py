@@ -134,14 +134,14 @@ class ExtractiveEngine:
 
     # Scoring weights; the abstention threshold comes from settings.
     W_COS, W_COS_WIN, W_LEX, W_LEX_WIN, W_RANK = 0.40, 0.15, 0.30, 0.10, 0.05
-    TYPE_BONUS, TYPE_PENALTY = 0.12, 0.08
+    TYPE_BONUS, TYPE_PENALTY = 0.2, 0.08
     UNTERMINATED_PENALTY = 0.1
     PREAMBLE_WEIGHT = 0.25
     CLAUSE_LEX = 0.5
     LEAN_CREDIT = 0.8  # share of the previous sentence's lexical evidence a leaning sentence inherits
     GATE_COS = 0.55  # missing question words are forgiven when the meaning matches this well
     NER_CANDIDATES = 20
-    VOTE_SHARE = 0.6  # part of the type bonus that depends on how many good sentences name the same entity
+    VOTE_SHARE = 1.0  # part of the type bonus that depends on how many good sentences name the same entity
     MIN_KEY_COVERAGE = 0.5  # share of the question's names/numbers the chosen passage must hold
     MIN_TERM_COVERAGE = 0.5  # share of the question's other content words (weighted)
     NEIGHBOUR_SHARE = 0.6  # a neighbour this good (relative to the best) joins it
@@ -203,8 +203,12 @@ class ExtractiveEngine:
         coverage = [_coverage(q_terms, key_terms, pt) for pt in passage_terms]
 
         # Embeddings: the question and every sentence, one batch.
-        vecs = nlp.embed_cached(self.embedder, [question, clause] + [s.text for s in sents])
-        qv, sv = vecs[0], vecs[2:]
+        # Sentences that can never be the answer need no vector (a zero one joins no window).
+        embed_idx = [j for j, s in enumerate(sents) if s.usable]
+        vecs = nlp.embed_cached(self.embedder, [question, clause] + [sents[j].text for j in embed_idx])
+        qv = vecs[0]
+        sv = np.zeros((len(sents), vecs.shape[1]), dtype=np.float32)
+        sv[embed_idx] = vecs[2:]
         if clause != question:
             qv = nlp.normalize_rows(vecs[0] + vecs[1])
         by_passage: dict[int, list[int]] = {}
