@@ -62,9 +62,10 @@ def claim_core(sentence: str) -> str:
     return core[:1].upper() + core[1:] if core else sentence
 
 
-MARKER_RE = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_ITEM = r"\d+(?:\s*[-–]\s*\d+)?"
+MARKER_RE = re.compile(rf"\[\s*({_ITEM}(?:\s*[,;]\s*{_ITEM})*)\s*\]")
 # A run of markers with the spaces around it ("text [1][2]." -> "text.").
-_MARKER_RUN_RE = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+")
+_MARKER_RUN_RE = re.compile(rf"\s*(?:\[\s*{_ITEM}(?:\s*[,;]\s*{_ITEM})*\s*\]\s*)+")
 
 
 @dataclass
@@ -102,10 +103,16 @@ class Support:
 
 
 def parse_markers(text: str) -> list[tuple[int, int, list[int]]]:
-    """Every marker as ``(start, end, [numbers])``: "[2]" -> [2], "[1, 3]" -> [1, 3]."""
+    """Every marker as ``(start, end, [numbers])``: "[2]" -> [2], "[1, 3]" -> [1, 3], "[2-4]" -> [2, 3, 4]."""
     out = []
     for m in MARKER_RE.finditer(text):
-        nums = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1).strip()) if x]
+        nums: list[int] = []
+        for item in re.split(r"\s*[,;]\s*", m.group(1).strip()):
+            lo, _, hi = re.sub(r"\s", "", item).replace("–", "-").partition("-")
+            if hi and int(lo) <= int(hi) <= int(lo) + 20:  # "[2-4]" -> 2, 3, 4
+                nums.extend(range(int(lo), int(hi) + 1))
+            elif lo:
+                nums.append(int(lo))
         out.append((m.start(), m.end(), nums))
     return out
 

@@ -69,6 +69,7 @@ def test_parse_markers_forms() -> None:
     ]
     assert strip_markers("Six districts were hit [1][2].") == "Six districts were hit."
     assert strip_markers("Six districts were hit. [1]") == "Six districts were hit."
+    assert [m[2] for m in parse_markers("E [2-4]. F [1, 3–4].")] == [[2, 3, 4], [1, 3, 4]]
 
 
 def test_split_answer_assigns_markers() -> None:
