@@ -158,7 +158,7 @@ def _mask(metas: list[dict], filters: SearchFilters | None) -> np.ndarray | None
     if filters.since or filters.until:
         lo = filters.since.toordinal() if filters.since else -1
         hi = filters.until.toordinal() if filters.until else 10**9
-        keep &= np.array(["day" in m and lo <= m["day"] <= hi for m in metas])
+        keep &= np.array([lo <= m.get("day", 0) <= hi for m in metas])
     if filters.doc_ids:
         ids = set(filters.doc_ids)
         keep &= np.array([m.get("doc_id") in ids for m in metas])

@@ -108,9 +108,8 @@ class Store:
                 "start": c.start,
                 "end": c.end,
                 "source": doc.source,
+                "day": day if day is not None else 0,  # 0 = undated: kept by `until`, dropped by `since`
             }
-            if day is not None:
-                m["day"] = day
             metas.append(m)
         ids = [chunk_id(doc.doc_id, v, c.index) for c in chunks]
         batch = max(1, min(self.client.get_max_batch_size(), 5000))
