@@ -508,7 +508,22 @@ def answer_types(question: str) -> frozenset[str] | None:
     head = _wh_head(q)
     if head in _HEAD_TYPES:
         return _HEAD_TYPES[head]
+    if not _Q_START.match(q.strip()) and "?" not in q:
+        # A keyword query ("Super Bowl 2021 location", "Nobel literature 2019 winner"): its last
+        # typed noun says what is wanted.
+        for w in reversed(words(q)):
+            if w in _KEYWORD_TYPES:
+                return _KEYWORD_TYPES[w]
     return None
+
+
+_KEYWORD_TYPES: dict[str, frozenset[str]] = {
+    "location": PLACE, "venue": PLACE, "place": PLACE, "where": PLACE, "city": PLACE, "country": PLACE,
+    "date": TEMPORAL, "year": TEMPORAL, "when": TEMPORAL, "release": TEMPORAL, "day": TEMPORAL,
+    "winner": PERSONISH, "champion": PERSONISH, "founder": PERSONISH, "ceo": PERSONISH, "director": PERSONISH,
+    "author": PERSONISH, "owner": PERSONISH, "who": PERSONISH,
+    "price": NUMERIC, "cost": NUMERIC, "number": NUMERIC, "count": NUMERIC, "population": NUMERIC, "age": NUMERIC,
+}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,7 +51,9 @@ _LEANS_BACK = re.compile(
     r"still|yet|instead)\b",
     re.IGNORECASE,
 )
-_TERMINATED = re.compile(r"[.!]([\"'”’)\]])*$")
+# Ends like a sentence; "..." / "…" mark a cut-off snippet, which does not count.
+_TERMINATED = re.compile(r"(?<![.…])[.!]([\"'”’)\]])*$")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _CAUSAL = re.compile(
     r"\b(because|due to|as a result|after|since|so that|in order to|citing|caused by|owing to)\b",
     re.IGNORECASE,
@@ -135,7 +137,8 @@ class ExtractiveEngine:
     # Scoring weights; the abstention threshold comes from settings.
     W_COS, W_COS_WIN, W_LEX, W_LEX_WIN, W_RANK = 0.40, 0.15, 0.30, 0.10, 0.05
     TYPE_BONUS, TYPE_PENALTY = 0.2, 0.08
-    UNTERMINATED_PENALTY = 0.1
+    UNTERMINATED_PENALTY = 0.15
+    YEAR_CONFLICT_PENALTY = 0.15
     PREAMBLE_WEIGHT = 0.25
     CLAUSE_LEX = 0.5
     LEAN_CREDIT = 0.8  # share of the previous sentence's lexical evidence a leaning sentence inherits
@@ -237,6 +240,7 @@ class ExtractiveEngine:
                 s.cos_win = max(s.cos_win, float(v @ qv) / max(float(np.linalg.norm(v)), 1e-9))
                 s.lex_win = max(s.lex_win, _lex(weights, s.terms | sents[o].terms))
         n = len(passages)
+        q_years = set(_YEAR.findall(question))
         for s in usable:
             rank_prior = 1.0 - s.hit / max(n, 1)
             base = (
@@ -248,6 +252,11 @@ class ExtractiveEngine:
             )
             if not s.terminated:
                 base -= self.UNTERMINATED_PENALTY
+            if q_years:
+                # "Who won Wimbledon in 2021?": a sentence about another year is about another event.
+                s_years = set(_YEAR.findall(s.text))
+                if s_years and not (s_years & q_years):
+                    base -= self.YEAR_CONFLICT_PENALTY
             s.score = base * (0.5 + 0.5 * coverage[s.hit][0])
 
         types = nlp.answer_types(question)
@@ -259,13 +268,17 @@ class ExtractiveEngine:
                 ents = nlp.entities([s.text for s in top])
                 q_low = question.lower()
                 q_nums = nlp.numbers(question)
-                found = [[e[0] for e in es if _new_entity(e, types, q_low, q_nums)] for es in ents]
-                votes = _entity_votes(top, found)
-                for s, names in zip(top, found):
-                    s.typed = bool(names)
-                    if names:
-                        s.answer_vote = max(votes[_ent_key(n)] for n in names)
-                        s.score += self.TYPE_BONUS * (1 - self.VOTE_SHARE + self.VOTE_SHARE * s.answer_vote)
+                # Labels that answer only loosely: "who" -> "Austrian" (NORP), "how old" -> a date.
+                weak = {"NORP"} | ({"DATE"} if "CARDINAL" in types else set())
+                found = [[e for e in es if _new_entity(e, types, q_low, q_nums)] for es in ents]
+                votes = _entity_votes(top, [[e[0] for e in es] for es in found])
+                for s, es in zip(top, found):
+                    s.typed = bool(es)
+                    if es:
+                        strength = max(0.5 if e[1] in weak else 1.0 for e in es)
+                        s.answer_vote = max(votes[_ent_key(e[0])] for e in es)
+                        share = 1 - self.VOTE_SHARE + self.VOTE_SHARE * s.answer_vote
+                        s.score += self.TYPE_BONUS * strength * share
                     else:
                         s.score -= self.TYPE_PENALTY
             else:
