@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant.engines.base import Engine
-from assistant.timeframe import resolve_timeframe
+from assistant.timeframe import Timeframe, resolve_timeframe
 from assistant.types import Answer, AnswerDelta, Hit, SearchFilters
 
 ABSTAIN_PREFIX = "The indexed sources do not say"
@@ -31,11 +31,12 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
 
             raise BriefingError("empty question: ask something about the indexed documents")
         history = x.get("history") or []
-        as_of = x.get("as_of") or date.today()
         filters = x.get("filters") or SearchFilters()
-        frame = resolve_timeframe(question, as_of)
-        if frame and not (filters.since or filters.until):
-            filters = filters.model_copy(update={"since": frame.since, "until": frame.until})
+        if x.get("as_of") and not filters.until:
+            # Asked as of a past date: what was published later did not exist yet.
+            filters = filters.model_copy(update={"until": x["as_of"]})
+        as_of = x.get("as_of") or date.today()
+        explicit = bool(filters.since or (filters.until and filters.until != x.get("as_of")))
         return {
             **x,
             "t0": time.perf_counter(),
@@ -43,12 +44,18 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
             "history": history,
             "as_of": as_of,
             "filters": filters,
+            # Relative time ("this week") prefers that period; explicit --since/--until win.
+            "frame": None if explicit else resolve_timeframe(question, as_of),
             "standalone": engine.condense(question, history) if history else question,
         }
 
     def retrieve(x: dict[str, Any]) -> dict[str, Any]:
         k = x.get("k") or default_k
-        return {**x, "passages": searcher.search(x["standalone"], k, x["filters"])}
+        frame: Timeframe | None = x["frame"]
+        if frame is None:
+            return {**x, "passages": searcher.search(x["standalone"], k, x["filters"])}
+        pool = searcher.search(x["standalone"], k * PERIOD_POOL, x["filters"])
+        return {**x, "passages": prefer_period(pool, frame, k)}
 
     def generate(inputs: Iterator[dict[str, Any]]) -> Iterator[AnswerDelta | Answer]:
         for x in inputs:
@@ -65,18 +72,16 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
 
         passages: list[Hit] = x["passages"]
         filters: SearchFilters = x["filters"]
+        frame: Timeframe | None = x["frame"]
+        since, until = (frame.since, frame.until) if frame else (filters.since, filters.until)
         if not passages or draft.strip().startswith(ABSTAIN_PREFIX):
-            text, citations, verdicts, abstained = (
-                (draft.strip() or abstention(x["question"], filters)),
-                [],
-                [],
-                True,
-            )
+            text = draft.strip() or abstention(x["question"], since, until)
+            citations, verdicts, abstained = [], [], True
         else:
             v = verify(draft, passages, embedder)
             text, citations, verdicts, abstained = v.text, v.citations, v.verdicts, v.abstained
             if abstained and not text.startswith(ABSTAIN_PREFIX):
-                text = abstention(x["question"], filters)
+                text = abstention(x["question"], since, until)
         return Answer(
             question=x["question"],
             standalone_question=x["standalone"],
@@ -86,9 +91,10 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
             engine=engine.name,
             verdicts=verdicts,
             passages=passages,
+            notes=period_notes(citations, frame),
             as_of=x["as_of"],
-            since=filters.since,
-            until=filters.until,
+            since=since,
+            until=until,
             latency_ms=(time.perf_counter() - x["t0"]) * 1000,
         )
 
@@ -99,10 +105,45 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
     )
 
 
-def abstention(question: str, filters: SearchFilters) -> str:
+def abstention(question: str, since: date | None = None, until: date | None = None) -> str:
     """The plain statement that the sources do not answer."""
     q = question.rstrip(" ?.!")
     period = ""
-    if filters.since or filters.until:
-        period = f" between {filters.since or 'the beginning'} and {filters.until or 'now'}"
+    if since or until:
+        period = f" between {since or 'the beginning'} and {until or 'now'}"
     return f'{ABSTAIN_PREFIX} (for "{q}"{period}). The closest passages are listed below.'
+
+
+PERIOD_POOL = 4
+"""How many times ``k`` candidates to draw when a question names a period."""
+
+
+def prefer_period(pool: list[Hit], frame: Timeframe, k: int) -> list[Hit]:
+    """Re-order candidates so that sources published in the period asked about come first.
+
+    A soft preference, not a filter: archives hold older background articles that may still
+    answer, but a source inside the period outranks a slightly better match from years before.
+    """
+
+    def weight(rank: int, h: Hit) -> float:
+        base = 1.0 / (10 + rank)
+        if h.published is None:
+            return base
+        if frame.since <= h.published <= frame.until:
+            return base * 1.6
+        return base * (0.75 if h.published < frame.since else 0.9)
+
+    order = sorted(range(len(pool)), key=lambda i: weight(i, pool[i]), reverse=True)
+    return [pool[i] for i in order[:k]]
+
+
+def period_notes(citations: list[Any], frame: Timeframe | None) -> list[str]:
+    """Say when a cited source predates the period the question asks about."""
+    if frame is None:
+        return []
+    return [
+        f"[{c.n}] was published {c.published}, before the period asked about "
+        f"('{frame.phrase}': {frame.since} to {frame.until})."
+        for c in citations
+        if c.published and c.published < frame.since
+    ]

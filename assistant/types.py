@@ -70,6 +70,7 @@ class Answer(BaseModel):
     engine: str
     verdicts: list[SentenceVerdict] = Field(default_factory=list)
     passages: list[Hit] = Field(default_factory=list, description="What retrieval handed to the engine.")
+    notes: list[str] = Field(default_factory=list, description="Caveats, e.g. a source older than the period asked about.")
     as_of: date | None = None
     since: date | None = None
     until: date | None = None
@@ -98,6 +99,8 @@ class Answer(BaseModel):
             ],
             "abstained": self.abstained,
             "engine": self.engine,
+            "notes": self.notes,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
             "verdicts": [v.model_dump() for v in self.verdicts],
         }
 
