@@ -320,6 +320,23 @@ _INSTRUCTION_RES = [
         re.IGNORECASE,
     ),
     re.compile(r"\b(new|updated|additional) instructions?\s*:", re.IGNORECASE),
+    re.compile(r"\b(you are now|from now on,? you|you must now|you will now)\b", re.IGNORECASE),
+    re.compile(
+        r"\b(answer|respond|reply)\b[^.]{0,20}\b(every|all|any|each)\b[^.]{0,10}\b(questions?|quer(y|ies)|requests?|"
+        r"prompts?)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(reveal|print|show|repeat|disclose|leak|output)\b[^.]{0,30}\b(system prompt|(your|the) (instructions|"
+        r"prompt|rules))\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^\W*(assistant|AI|chatbot|model|GPT|LLM)\s*[,:]", re.IGNORECASE),
+    re.compile(
+        r"\b(system notice|system message|maintenance mode|developer mode|jailbreak|DAN mode)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b(cite nothing|do not cite|don't cite|without citations)\b", re.IGNORECASE),
 ]
 
 
