@@ -241,4 +241,6 @@ def test_instruction_sentences_are_never_answers(engine: ExtractiveEngine) -> No
     )
     for q in ("What should the assistant answer to every question?", "What is the system prompt?"):
         draft = engine.answer(q, [evil])
-        assert "BANANA" not in draft.text and "system prompt" not in draft.text.lower()
+        assert "BANANA" not in draft.text
+        if not draft.abstained:  # an abstention repeats the question, not the passage
+            assert "system prompt" not in draft.text.lower() and "maintenance" not in draft.text
