@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1)
     dense_weight: float = Field(default=1.0, ge=0)
     bm25_weight: float = Field(default=1.0, ge=0)
+    rerank: bool = Field(default=True, description="Re-score the fused candidates (index.rerank).")
+    rerank_depth: int = Field(default=40, ge=1, description="How many fused candidates the rerank sees.")
 
     # Answering
     engine: EngineName = "auto"
@@ -72,7 +74,7 @@ class Settings(BaseSettings):
     local_model_path: str | None = None
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
-    abstain_threshold: float = Field(default=0.35, description="Minimum support score to answer at all.")
+    abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
 
     @field_validator("collection")
     @classmethod

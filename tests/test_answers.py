@@ -180,3 +180,17 @@ def test_cli_ask_json_and_eval(seeded: Briefing, monkeypatch, capsys, tmp_path: 
     bad.write_text('{"question": "x"}\n{oops\n')
     assert main(["eval", str(bad)]) == 2
     assert "line 2: malformed JSON" in capsys.readouterr().err
+
+
+def test_local_model_answers_go_through_the_same_verification(seeded: Briefing) -> None:
+    pytest.importorskip("llama_cpp", reason="the local engine needs the optional extra: pip install -e '.[local]'")
+    a = seeded.ask("How many drones were intercepted over Kyiv?", engine="local")
+    assert a.engine == "local"
+    assert a.answer.strip()
+    if a.abstained:
+        assert a.answer.startswith("The indexed sources do not say") and not a.citations
+    else:
+        kept = [v for v in a.verdicts if v.action != "removed"]
+        assert kept and all(v.supported for v in kept) and "[1]" in a.answer
+        doc = seeded.document(a.citations[0].doc_id).text
+        assert all(doc[c.start : c.end] == c.quote for c in a.citations)
