@@ -137,6 +137,16 @@ class Briefing:
 
         return build_chain(self.engine(engine), self.searcher, self.embedder, default_k=self.settings.k)
 
+    def retrieve(self, question: str, **kwargs: Any) -> list[Hit]:
+        """The passages the engine would be handed for this question (same arguments as ``stream``)."""
+        from assistant.chain import build_retrieval
+
+        kwargs.pop("engine", None)
+        out = build_retrieval(self.engine(), self.searcher, default_k=self.settings.k).invoke(
+            self._payload(question, **kwargs)
+        )
+        return out["passages"]
+
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """A grounded answer with verified citations (see ``stream`` for the arguments)."""
         final: Answer | None = None
@@ -159,16 +169,31 @@ class Briefing:
         as_of: date | str | None = None,
     ) -> Iterator[AnswerDelta | Answer]:
         """Yield draft pieces (``AnswerDelta``) and finally the verified ``Answer``."""
+        payload = self._payload(
+            question, history=history, k=k, sources=sources, since=since, until=until, as_of=as_of
+        )
+        yield from self.chain(engine).stream(payload)
+
+    @staticmethod
+    def _payload(
+        question: str,
+        *,
+        history: list[Turn] | None = None,
+        k: int | None = None,
+        sources: list[str] | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        as_of: date | str | None = None,
+    ) -> dict[str, Any]:
         from index.search import parse_date
 
-        payload = {
+        return {
             "question": question,
             "history": list(history or []),
             "k": k,
             "filters": _filters(sources, since, until),
             "as_of": parse_date(as_of),
         }
-        yield from self.chain(engine).stream(payload)
 
     def chat(self, **defaults: Any) -> ChatSession:
         """A conversation that keeps history, so follow-up questions resolve."""
@@ -197,6 +222,16 @@ class ChatSession:
         self.defaults = defaults
         self.history: list[Turn] = []
         self.answers: list[Answer] = []
+
+    def retrieve(self, question: str, **kwargs: Any) -> list[Hit]:
+        """The passages the engine would be handed for this question (same arguments as ``stream``)."""
+        from assistant.chain import build_retrieval
+
+        kwargs.pop("engine", None)
+        out = build_retrieval(self.engine(), self.searcher, default_k=self.settings.k).invoke(
+            self._payload(question, **kwargs)
+        )
+        return out["passages"]
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         final = None

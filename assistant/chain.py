@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
@@ -23,39 +24,6 @@ ABSTAIN_PREFIX = "The indexed sources do not say"
 
 def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int) -> Runnable:
     """Wire the steps; each is a small function, so the chain reads top to bottom."""
-
-    def prepare(x: dict[str, Any]) -> dict[str, Any]:
-        question = (x.get("question") or "").strip()
-        if not question:
-            from assistant.errors import BriefingError
-
-            raise BriefingError("empty question: ask something about the indexed documents")
-        history = x.get("history") or []
-        filters = x.get("filters") or SearchFilters()
-        if x.get("as_of") and not filters.until:
-            # Asked as of a past date: what was published later did not exist yet.
-            filters = filters.model_copy(update={"until": x["as_of"]})
-        as_of = x.get("as_of") or date.today()
-        explicit = bool(filters.since or (filters.until and filters.until != x.get("as_of")))
-        return {
-            **x,
-            "t0": time.perf_counter(),
-            "question": question,
-            "history": history,
-            "as_of": as_of,
-            "filters": filters,
-            # Relative time ("this week") prefers that period; explicit --since/--until win.
-            "frame": None if explicit else resolve_timeframe(question, as_of),
-            "standalone": engine.condense(question, history) if history else question,
-        }
-
-    def retrieve(x: dict[str, Any]) -> dict[str, Any]:
-        k = x.get("k") or default_k
-        frame: Timeframe | None = x["frame"]
-        if frame is None:
-            return {**x, "passages": searcher.search(x["standalone"], k, x["filters"])}
-        pool = searcher.search(x["standalone"], k * PERIOD_POOL, x["filters"])
-        return {**x, "passages": prefer_period(pool, frame, k)}
 
     def generate(inputs: Iterator[dict[str, Any]]) -> Iterator[AnswerDelta | Answer]:
         for x in inputs:
@@ -98,11 +66,49 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
             latency_ms=(time.perf_counter() - x["t0"]) * 1000,
         )
 
-    return (
-        RunnableLambda(prepare, name="condense")
-        | RunnableLambda(retrieve, name="retrieve")
-        | RunnableGenerator(generate, name="answer")
+    return build_retrieval(engine, searcher, default_k=default_k) | RunnableGenerator(generate, name="answer")
+
+
+def build_retrieval(engine: Engine, searcher: Any, *, default_k: int) -> Runnable:
+    """The first half of the chain: condense the question, resolve its period, retrieve passages."""
+    return RunnableLambda(partial(_prepare, engine), name="condense") | RunnableLambda(
+        partial(_retrieve, searcher, default_k), name="retrieve"
     )
+
+
+def _prepare(engine: Engine, x: dict[str, Any]) -> dict[str, Any]:
+    question = (x.get("question") or "").strip()
+    if not question:
+        from assistant.errors import BriefingError
+
+        raise BriefingError("empty question: ask something about the indexed documents")
+    history = x.get("history") or []
+    filters = x.get("filters") or SearchFilters()
+    if x.get("as_of") and not filters.until:
+        # Asked as of a past date: what was published later did not exist yet.
+        filters = filters.model_copy(update={"until": x["as_of"]})
+    as_of = x.get("as_of") or date.today()
+    explicit = bool(filters.since or (filters.until and filters.until != x.get("as_of")))
+    return {
+        **x,
+        "t0": time.perf_counter(),
+        "question": question,
+        "history": history,
+        "as_of": as_of,
+        "filters": filters,
+        # Relative time ("this week") prefers that period; explicit --since/--until win.
+        "frame": None if explicit else resolve_timeframe(question, as_of),
+        "standalone": engine.condense(question, history) if history else question,
+    }
+
+
+def _retrieve(searcher: Any, default_k: int, x: dict[str, Any]) -> dict[str, Any]:
+    k = x.get("k") or default_k
+    frame: Timeframe | None = x["frame"]
+    if frame is None:
+        return {**x, "passages": searcher.search(x["standalone"], k, x["filters"])}
+    pool = searcher.search(x["standalone"], k * PERIOD_POOL, x["filters"])
+    return {**x, "passages": prefer_period(pool, frame, k)}
 
 
 def abstention(question: str, since: date | None = None, until: date | None = None) -> str:

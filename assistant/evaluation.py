@@ -101,9 +101,7 @@ def run_eval(
         gold = set(case.get("gold_doc_ids") or [])
         if gold:
             t1 = time.perf_counter()
-            hits = briefing.search(
-                a.standalone_question or case["question"], 10, since=a.since, until=a.until
-            )
+            hits = briefing.retrieve(case["question"], k=10, as_of=case.get("question_date"))
             row["retrieval_ms"] = (time.perf_counter() - t1) * 1000
             row["gold_rank"] = _rank([h.doc_id for h in hits], gold)
         rows.append(row)
