@@ -104,11 +104,8 @@ def _prepare(engine: Engine, x: dict[str, Any]) -> dict[str, Any]:
 
 def _retrieve(searcher: Any, default_k: int, x: dict[str, Any]) -> dict[str, Any]:
     k = x.get("k") or default_k
-    frame: Timeframe | None = x["frame"]
-    if frame is None:
-        return {**x, "passages": searcher.search(x["standalone"], k, x["filters"])}
     pool = searcher.search(x["standalone"], k * PERIOD_POOL, x["filters"])
-    return {**x, "passages": prefer_period(pool, frame, k)}
+    return {**x, "passages": prefer_period(pool, x["frame"], x["as_of"], k)}
 
 
 def abstention(question: str, since: date | None = None, until: date | None = None) -> str:
@@ -124,20 +121,29 @@ PERIOD_POOL = 4
 """How many times ``k`` candidates to draw when a question names a period."""
 
 
-def prefer_period(pool: list[Hit], frame: Timeframe, k: int) -> list[Hit]:
-    """Re-order candidates so that sources published in the period asked about come first.
+RECENCY_HALF_LIFE_DAYS = 30.0
+RECENCY_BONUS = 2.0  # a source from the as-of day weighs 3x, one a month old 2x, a year old ~1x
+IN_PERIOD, BEFORE_PERIOD, AFTER_PERIOD = 1.6, 0.75, 0.9
 
-    A soft preference, not a filter: archives hold older background articles that may still
-    answer, but a source inside the period outranks a slightly better match from years before.
+
+def prefer_period(pool: list[Hit], frame: Timeframe | None, as_of: date, k: int) -> list[Hit]:
+    """Re-order candidates by publication date, softly: retrieval rank first, then time.
+
+    A question naming a period ("this week") prefers sources published in it; any other question
+    mildly prefers recent sources, as a news desk would. Neither is a filter: archives hold older
+    background articles that may still answer.
     """
 
     def weight(rank: int, h: Hit) -> float:
         base = 1.0 / (10 + rank)
         if h.published is None:
             return base
-        if frame.since <= h.published <= frame.until:
-            return base * 1.6
-        return base * (0.75 if h.published < frame.since else 0.9)
+        if frame is not None:
+            if frame.since <= h.published <= frame.until:
+                return base * IN_PERIOD
+            return base * (BEFORE_PERIOD if h.published < frame.since else AFTER_PERIOD)
+        age = max(0, (as_of - h.published).days)
+        return base * (1.0 + RECENCY_BONUS * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS))
 
     order = sorted(range(len(pool)), key=lambda i: weight(i, pool[i]), reverse=True)
     return [pool[i] for i in order[:k]]

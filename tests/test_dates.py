@@ -85,3 +85,15 @@ def test_explicit_since_until_win_over_relative_time(dated: Briefing) -> None:
                   since="2022-01-01", until="2022-12-31")
     assert {h.doc_id for h in a.passages} == {"old"}
     assert (a.since, a.until) == (date(2022, 1, 1), date(2022, 12, 31))
+
+
+def test_without_a_period_recent_sources_are_preferred(briefing: Briefing, tmp_path: Path) -> None:
+    recs = [
+        {"id": f"y{year}", "title": f"Harvest report {year}", "source": "wire", "published": f"{year}-10-01",
+         "text": f"The wheat harvest in the northern region reached {n} million tonnes, officials said."}
+        for year, n in ((2019, 11), (2021, 12), (2024, 14))
+    ]
+    (tmp_path / "h.jsonl").write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")
+    briefing.ingest([str(tmp_path / "h.jsonl")])
+    hits = briefing.retrieve("How large was the wheat harvest in the northern region?", as_of="2024-10-05")
+    assert [h.doc_id for h in hits] == ["y2024", "y2021", "y2019"]
