@@ -11,6 +11,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,8 @@ class _Keyword:
     metas: list[dict]
     bm25: Any
     vocab: dict[str, int]
+    pos: dict[str, int]  # chunk id -> row
+    df: np.ndarray  # token id -> number of chunks holding it
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
@@ -45,6 +48,14 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 
 
 _STEMMER: Any = None
+
+
+@lru_cache(maxsize=65536)
+def _stem_word(word: str) -> str:
+    """One lower-case word stemmed as ``tokenize`` stems (for the rerank's term features)."""
+    import Stemmer
+
+    return _stemmer(Stemmer).stemWord(word)
 
 
 def _stemmer(module: Any) -> Any:
@@ -72,14 +83,16 @@ class Searcher:
         if not query:
             return []
         n = max(self.settings.candidates, k)
-        dense = self.store.dense(self.embedder.embed_query(query), n, filters)
-        keyword = self._bm25(query, n, filters)
+        qvec = self.embedder.embed_query(query)
+        dense = self.store.dense(qvec, n, filters)
+        keyword, scored = self._bm25(query, n, filters)
         fused: dict[str, dict[str, Any]] = {}
         for rank, (cid, sim, text, meta) in enumerate(dense, 1):
             fused[cid] = {"text": text, "meta": meta, "dense_rank": rank, "bm25_rank": None, "sim": sim}
-        for rank, (cid, _score, text, meta) in enumerate(keyword, 1):
+        for rank, (cid, score, text, meta) in enumerate(keyword, 1):
             entry = fused.setdefault(cid, {"text": text, "meta": meta, "dense_rank": None, "sim": None})
             entry["bm25_rank"] = rank
+            entry["bm25"] = score
         rrf = self.settings.rrf_k
         for e in fused.values():
             s = 0.0
@@ -89,6 +102,8 @@ class Searcher:
                 s += self.settings.bm25_weight / (rrf + e["bm25_rank"])
             e["score"] = s
         ranked = sorted(fused.items(), key=lambda kv: kv[1]["score"], reverse=True)
+        if self.settings.rerank and len(ranked) > 1:
+            ranked = self._rerank(query, qvec, ranked, scored)
         infos = self.store.infos(e["meta"]["doc_id"] for _, e in ranked[: k * 3])
         hits: list[Hit] = []
         for cid, e in ranked:
@@ -106,23 +121,80 @@ class Searcher:
 
         return BriefingRetriever(searcher=self, k=k or self.settings.k, filters=filters)
 
+    # -- second stage ------------------------------------------------------------------------
+    def _rerank(
+        self,
+        query: str,
+        qvec: np.ndarray,
+        ranked: list[tuple[str, dict[str, Any]]],
+        keyword: tuple[_Keyword, np.ndarray] | None,
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Re-score the top ``rerank_depth`` fused candidates with ``index.rerank``; the rest
+        follow in fused order. ``keyword``: the BM25 index and every chunk's score, if any."""
+        from chromadb.errors import ChromaError
+
+        from index import rerank
+
+        pool, rest = ranked[: self.settings.rerank_depth], ranked[self.settings.rerank_depth :]
+        missing = [cid for cid, e in pool if e["sim"] is None]
+        if missing:  # keyword-only candidates: their cosine from the stored vectors
+            try:
+                got = self.store.chunks.get(ids=missing, include=["embeddings"])
+                vecs = dict(zip(got["ids"], got["embeddings"]))
+            except ChromaError as exc:  # e.g. removed meanwhile by another process
+                log.warning("rerank: cannot read %d candidate vectors (%s)", len(missing), exc)
+                vecs = {}
+            for cid, e in pool:
+                if e["sim"] is None and cid in vecs:
+                    e["sim"] = float(np.dot(np.asarray(vecs[cid], dtype=np.float32), qvec))
+        floor = min((e["sim"] for _, e in pool if e["sim"] is not None), default=0.0)
+        kw, bm25_scores = keyword if keyword else (None, None)
+        for cid, e in pool:
+            if "bm25" not in e:  # dense-only candidates: their BM25 score, usually 0
+                row = kw.pos.get(cid) if kw is not None else None
+                e["bm25"] = float(bm25_scores[row]) if row is not None else 0.0
+
+        def idf(term: str) -> float:
+            tid = kw.vocab.get(term) if kw is not None else None
+            return rerank.idf_from_df(int(kw.df[tid]) if tid is not None else 0, len(kw.ids) if kw else 1)
+
+        q = rerank.analyse(query, _stem_word, idf)
+        new = rerank.scores(
+            q,
+            [e["text"] for _, e in pool],
+            [e["sim"] if e["sim"] is not None else floor for _, e in pool],
+            [e["bm25"] for _, e in pool],
+            rerank.DEFAULT_WEIGHTS,
+            _stem_word,
+        )
+        for (_, e), s in zip(pool, new):
+            e["score"] = float(s)
+        out = [pool[i] for i in sorted(range(len(pool)), key=lambda i: -new[i])]
+        low = float(new.min()) - 1.0
+        for j, (_, e) in enumerate(rest):  # scored below the pool, in fused order
+            e["score"] = low - j * 1e-6
+        return out + rest
+
     # -- BM25 --------------------------------------------------------------------------------
-    def _bm25(self, query: str, n: int, filters: SearchFilters | None) -> list[tuple[str, float, str, dict]]:
+    def _bm25(
+        self, query: str, n: int, filters: SearchFilters | None
+    ) -> tuple[list[tuple[str, float, str, dict]], tuple[_Keyword, np.ndarray] | None]:
+        """The ``n`` best BM25 chunks, and the index with every chunk's score (None: no match)."""
         kw = self._keyword_index()
         if kw is None:
-            return []
+            return [], None
         q = [t for t in tokenize([query])[0] if t in kw.vocab]
         if not q:
-            return []
+            return [], None
         mask = _mask(kw.metas, filters)
         if mask is not None and not mask.any():
-            return []
-        docs, scores = kw.bm25.retrieve(
-            [q], k=min(n, len(kw.ids)), show_progress=False, weight_mask=mask, n_threads=1
-        )
-        return [
-            (kw.ids[i], float(s), kw.texts[i], kw.metas[i]) for i, s in zip(docs[0], scores[0]) if s > 0
-        ]
+            return [], None
+        scores = np.asarray(kw.bm25.get_scores(q, weight_mask=mask), dtype=np.float32)
+        n = min(n, len(kw.ids))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        hits = [(kw.ids[i], float(scores[i]), kw.texts[i], kw.metas[i]) for i in top if scores[i] > 0]
+        return hits, (kw, scores)
 
     def _keyword_index(self) -> _Keyword | None:
         gen = self.store.generation()
@@ -143,7 +215,9 @@ class Searcher:
             tokens = tokenize(texts)
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
-            self._kw = _Keyword(gen, ids, texts, metas, bm25, bm25.vocab_dict)
+            df = np.diff(np.asarray(bm25.scores["indptr"]))
+            pos = {cid: i for i, cid in enumerate(ids)}
+            self._kw = _Keyword(gen, ids, texts, metas, bm25, bm25.vocab_dict, pos, df)
             log.info("keyword index rebuilt: %d chunks", len(ids))
             return self._kw
 
