@@ -84,11 +84,11 @@ def _prepare(engine: Engine, x: dict[str, Any]) -> dict[str, Any]:
         raise BriefingError("empty question: ask something about the indexed documents")
     history = x.get("history") or []
     filters = x.get("filters") or SearchFilters()
-    if x.get("as_of") and not filters.until:
+    if x.get("as_of"):
         # Asked as of a past date: what was published later did not exist yet.
-        filters = filters.model_copy(update={"until": x["as_of"]})
+        filters = filters.model_copy(update={"as_of": x["as_of"]})
     as_of = x.get("as_of") or date.today()
-    explicit = bool(filters.since or (filters.until and filters.until != x.get("as_of")))
+    explicit = bool(filters.since or filters.until)
     return {
         **x,
         "t0": time.perf_counter(),

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
 """Called as ``progress(kind, n)`` with kind ``files_total``, ``file``, ``chunks_total`` or ``chunks``."""
 
-_GROUP_CHUNKS = 2048
+_GROUP_CHUNKS = 1024
 
 
 def ingest(
@@ -120,12 +120,12 @@ def _write_group(
 ) -> None:
     texts = [_embed_text(doc, c) for doc, _, chunks in group for c in chunks]
     vectors = embedder.embed(texts)
-    pos = 0
-    for doc, _, chunks in group:
-        store.write_chunks(doc, chunks, vectors[pos : pos + len(chunks)])
-        pos += len(chunks)
-        tick("chunks", len(chunks))
-    store.commit([(doc, len(chunks)) for doc, _, chunks in group])
+    store.write_chunks([(doc, chunks) for doc, _, chunks in group], vectors)
+    tick("chunks", len(texts))
+    store.commit(
+        [(doc, len(chunks)) for doc, _, chunks in group],
+        replaced={doc.doc_id for doc, status, _ in group if status == "updated"},
+    )
     for doc, status, chunks in group:
         report.items.append(IngestItem(origin=doc.origin, status=status, doc_id=doc.doc_id, chunks=len(chunks)))
 

@@ -95,34 +95,45 @@ class Store:
         return self.chunks.count()
 
     # -- writing ---------------------------------------------------------------------------
-    def write_chunks(self, doc: RawDocument, chunks: list[Chunk], embeddings: Any) -> None:
-        """Write a document's chunks (invisible until ``commit``)."""
-        v = version_of(doc.hash)
-        day = _day(doc.published)
-        metas = []
-        for c in chunks:
-            m: dict[str, Any] = {
-                "doc_id": doc.doc_id,
-                "v": v,
-                "idx": c.index,
-                "start": c.start,
-                "end": c.end,
-                "source": doc.source,
-                "day": day if day is not None else 0,  # 0 = undated: kept by `until`, dropped by `since`
-            }
-            metas.append(m)
-        ids = [chunk_id(doc.doc_id, v, c.index) for c in chunks]
+    def write_chunks(self, items: list[tuple[RawDocument, list[Chunk]]], embeddings: Any) -> None:
+        """Write the chunks of several documents (invisible until ``commit``), in large batches.
+
+        ``embeddings`` holds one row per chunk, in the order of ``items``.
+        """
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for doc, chunks in items:
+            v = version_of(doc.hash)
+            day = _day(doc.published)
+            for c in chunks:
+                ids.append(chunk_id(doc.doc_id, v, c.index))
+                texts.append(c.text)
+                metas.append(
+                    {
+                        "doc_id": doc.doc_id,
+                        "v": v,
+                        "idx": c.index,
+                        "start": c.start,
+                        "end": c.end,
+                        "source": doc.source,
+                        "day": day if day is not None else 0,  # 0 = undated
+                    }
+                )
         batch = max(1, min(self.client.get_max_batch_size(), 5000))
         for i in range(0, len(ids), batch):
             self.chunks.upsert(
                 ids=ids[i : i + batch],
                 embeddings=embeddings[i : i + batch],
-                documents=[c.text for c in chunks[i : i + batch]],
+                documents=texts[i : i + batch],
                 metadatas=metas[i : i + batch],
             )
 
-    def commit(self, docs: list[tuple[RawDocument, int]]) -> None:
-        """Make documents visible (their chunks must be written), then drop their old versions."""
+    def commit(self, docs: list[tuple[RawDocument, int]], *, replaced: set[str] | None = None) -> None:
+        """Make documents visible (their chunks must be written), then drop their old versions.
+
+        ``replaced``: ids that had an earlier version (default: all), whose old chunks are deleted.
+        """
         if not docs:
             return
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -134,6 +145,8 @@ class Store:
             metadatas=metas,
         )
         for d, _ in docs:
+            if replaced is not None and d.doc_id not in replaced:
+                continue
             self.chunks.delete(where={"$and": [{"doc_id": d.doc_id}, {"v": {"$ne": version_of(d.hash)}}]})
         self.touch()
 
@@ -221,6 +234,10 @@ def chroma_where(filters: SearchFilters | None) -> dict | None:
         clauses.append({"day": {"$gte": filters.since.toordinal()}})
     if filters.until:
         clauses.append({"day": {"$lte": filters.until.toordinal()}})
+        if not filters.since:
+            clauses.append({"day": {"$gte": 1}})  # an explicit range leaves out undated documents
+    if filters.as_of:
+        clauses.append({"day": {"$lte": filters.as_of.toordinal()}})  # undated (0) stay
     if filters.doc_ids:
         clauses.append({"doc_id": {"$in": list(filters.doc_ids)}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -83,9 +83,10 @@ class SearchFilters(BaseModel):
     since: date | None = None
     until: date | None = None
     doc_ids: list[str] | None = None
+    as_of: date | None = Field(default=None, description="Nothing published later; undated documents stay.")
 
     def is_empty(self) -> bool:
-        return not (self.sources or self.since or self.until or self.doc_ids)
+        return not (self.sources or self.since or self.until or self.doc_ids or self.as_of)
 
 
 class IngestItem(BaseModel):

@@ -66,7 +66,7 @@ def test_exact_duplicates_are_skipped(briefing: Briefing, tmp_path: Path) -> Non
     b = _write(tmp_path / "in", "b.txt", text)
     report = briefing.ingest([str(a), str(b)])
     assert report.count("added") == 1 and report.count("duplicate") == 1
-    assert "same text as" in [i for i in report.items if i.status == "duplicate"][0].reason
+    assert "same text as" in next(i for i in report.items if i.status == "duplicate").reason
 
 
 def test_bad_files_are_reported_and_good_ones_go_in(briefing: Briefing, tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ def test_interrupted_ingest_leaves_no_half_document(briefing: Briefing, tmp_path
     from index.chunking import chunk_text
 
     cs = chunk_text(doc.text)
-    chunks.write_chunks(doc, cs, vec)
+    chunks.write_chunks([(doc, cs)], vec)
     assert briefing.documents() == []
     assert briefing.search("Kharkiv shelling") == []
     report = briefing.ingest([str(f)])
