@@ -1,0 +1,182 @@
+"""The second-stage rerank: its features on passages built here, and one search through a real index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import Briefing
+from index import rerank
+from index.search import _stem_word
+
+
+def order(
+    query: str, texts: list[str], dense: list[float] | None = None, bm25: list[float] | None = None
+) -> list[int]:
+    """Passage indexes, best first (equal retrieval scores unless given)."""
+    q = rerank.analyse(query, _stem_word)
+    s = rerank.scores(q, texts, dense or [0.8] * len(texts), bm25 or [5.0] * len(texts), stem=_stem_word)
+    return sorted(range(len(texts)), key=lambda i: -s[i])
+
+
+def constraints(query: str) -> list[tuple[str, int, str]]:
+    return [(c.kind, c.value, c.head) for c in rerank.analyse(query).constraints]
+
+
+# -- the question ------------------------------------------------------------------------------
+
+
+def test_constraints_of_a_question() -> None:
+    assert constraints("Who won the women's singles Wimbledon in 2019?") == [("year", 2019, "")]
+    assert constraints("What was Tesla's revenue in Q1 2021?") == [("year", 2021, ""), ("quarter", 1, "")]
+    assert constraints("Tesla third-quarter revenue") == [("quarter", 3, "")]
+    assert constraints("premiere date of Grey's Anatomy Season 17") == [("number", 17, "season")]
+    assert constraints("When was Diablo III released?") == [("number", 3, "diablo")]
+    assert constraints("Who acquired 20th Century Fox?") == [("number", 20, "century")]
+    counted = rerank.analyse("Which brand had at least 13 fires?").constraints
+    assert [(c.value, c.head, c.ident) for c in counted] == [(13, "fires", False)]
+    assert constraints("Who is the director of the Avatar movie?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When was GPT-3 released?", "date"),
+        ("What is the premiere date of The Walking Dead Season 11?", "date"),
+        ("How much did Google acquire YouTube for?", "money"),
+        ("What was Tesla's revenue in Q2 2020?", "money"),
+        ("How many union workers at Boeing are on strike?", "number"),
+        ("Where did the debate take place?", "place"),
+        ("Which country won the most medals at the 2018 Winter Olympics?", "place"),
+        ("Super Bowl 2021 location", "place"),
+        ("Who won the 2019 Tour de France?", "name"),
+        ("Which airline was fined $50 million?", "name"),
+        ("What is the primary cause of the decline?", None),
+    ],
+)
+def test_answer_type_of_a_question(question: str, kind: str | None) -> None:
+    assert rerank.analyse(question).answer == kind
+
+
+# -- constraints on passages -------------------------------------------------------------------
+
+
+def test_the_asked_year_beats_near_identical_passages_about_other_years() -> None:
+    texts = [
+        "Angelique Kerber won the women's singles title at Wimbledon in 2018, beating Serena Williams.",
+        "Ashleigh Barty won the women's singles title at Wimbledon in 2021, beating Karolina Pliskova.",
+        "Simona Halep won the women's singles title at Wimbledon in 2019, beating Serena Williams.",
+    ]
+    assert order("Who won the women's singles Wimbledon in 2019?", texts)[0] == 2
+    # ... even when the others look a little closer to the question
+    assert order("Who won the women's singles Wimbledon in 2019?", texts, dense=[0.85, 0.84, 0.8])[0] == 2
+
+
+def test_year_features() -> None:
+    q = rerank.analyse("Wimbledon 2019 winner")
+    met, against = rerank.constraint_scores(q, rerank.parse("Halep won Wimbledon in 2019."))
+    assert (met, against) == (1.0, 0.0)
+    assert rerank.constraint_scores(q, rerank.parse("Kerber won Wimbledon in 2018."))[1] == 1.0
+    # a passage naming no year neither meets nor contradicts
+    assert rerank.constraint_scores(q, rerank.parse("Halep won Wimbledon.")) == (0.0, 0.0)
+    # a range holding the year is not a contradiction
+    assert rerank.constraint_scores(q, rerank.parse("Winners between 1968 and 2022 are listed.")) == (
+        0.0,
+        0.0,
+    )
+    # a news dateline is the publication date: weak evidence for the year, never an answer
+    dated = rerank.parse("Jul 13, 2019 ... Halep beats Serena Williams to win the title.")
+    assert dated.dateline_year == 2019 and rerank.constraint_scores(q, dated) == (0.5, 0.0)
+    assert rerank.answer_score(rerank.analyse("When did Halep win?"), dated) == 0.0
+
+
+def test_quarter_names_match_their_short_forms() -> None:
+    texts = [
+        "Tesla reported revenue of $12.0 billion in Q2 2021, up from a year earlier.",
+        "Tesla reported revenue of $5.99 billion in the first quarter of 2020.",
+        "Tesla reported revenue of $10.4 billion in the first quarter of 2021.",
+    ]
+    assert order("What was Tesla's revenue in Q1 2021?", texts)[0] == 2
+
+
+def test_editions_ordinals_and_roman_numerals() -> None:
+    seasons = [
+        "Grey's Anatomy season 16 premiered on September 26, 2019 on ABC.",
+        "The seventeenth season of Grey's Anatomy premiered November 12, 2020 on ABC.",
+    ]
+    assert order("What is the premiere date of Grey's Anatomy Season 17?", seasons)[0] == 1
+    games = [
+        "Diablo II was released on June 29, 2000 for Windows.",
+        "Diablo III was released on May 15, 2012 for Windows and OS X.",
+    ]
+    assert order("When was Diablo 3 released?", games)[0] == 1
+    q = rerank.analyse("When was Xenoblade Chronicles 2 released?")
+    other = rerank.parse("Xenoblade Chronicles 3 takes place in a new world.")
+    assert rerank.constraint_scores(q, other) == (0.0, 1.0)
+
+
+def test_answer_type_presence() -> None:
+    when = [
+        "Splatoon 2 is a third-person shooter game developed by Nintendo for the Switch.",
+        "The game was released worldwide on July 21, 2017 for the Nintendo Switch.",
+    ]
+    assert order("When was Splatoon 2 released?", when, dense=[0.85, 0.75])[0] == 1
+    how_much = [
+        "Google bought YouTube, the video-sharing site, in a deal announced in October.",
+        "Google acquired YouTube for $1.65 billion in stock.",
+    ]
+    assert order("How much did Google acquire YouTube for?", how_much, dense=[0.85, 0.8])[0] == 1
+    q = rerank.analyse("When was OpenAI founded?")
+    assert rerank.answer_score(q, rerank.parse("OpenAI was founded in December 2015.")) == 0.7
+    assert rerank.answer_score(q, rerank.parse("OpenAI was founded on December 11, 2015.")) == 1.0
+
+
+def test_coverage_weighs_rare_words() -> None:
+    q = rerank.analyse(
+        "Nobel Prize in Literature", _stem_word, idf=lambda t: 5.0 if t == "literatur" else 1.0
+    )
+    rare = rerank.coverage(q, rerank.parse("The literature laureate was announced."), _stem_word)
+    common = rerank.coverage(q, rerank.parse("The Nobel prize was announced."), _stem_word)
+    assert rare > common > 0
+
+
+def test_rerank_keeps_order_without_signals() -> None:
+    texts = ["alpha beta", "gamma delta", "epsilon zeta"]
+    assert order("something else entirely", texts, dense=[0.9, 0.7, 0.5], bm25=[0.0, 0.0, 0.0]) == [0, 1, 2]
+    assert len(rerank.scores(rerank.analyse("x"), [], [], [])) == 0
+
+
+# -- through a real index ------------------------------------------------------------------------
+
+
+def test_search_through_a_real_index_prefers_the_asked_year(make_settings, tmp_path: Path) -> None:
+    years = {2018: "Angelique Kerber", 2019: "Simona Halep", 2021: "Ashleigh Barty", 2022: "Elena Rybakina"}
+    recs = [
+        {
+            "id": f"w{y}",
+            "title": f"Wimbledon {y}",
+            "text": f"{who} won the women's singles title at Wimbledon in {y}, taking the trophy on Centre Court.",
+            "source": "tennis" if y != 2022 else "other",
+        }
+        for y, who in years.items()
+    ]
+    path = tmp_path / "in" / "recs.jsonl"
+    path.parent.mkdir()
+    path.write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")
+    b = Briefing(make_settings(embedding_backend="torch"))
+    assert b.ingest([str(path)]).count("added") == 4
+    hits = b.search("Who won the women's singles Wimbledon in 2019?", k=4)
+    assert hits[0].doc_id == "w2019" and hits[0].title == "Wimbledon 2019"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    by_id = {r["id"]: r["text"] for r in recs}
+    assert all(h.text == by_id[h.doc_id] and (h.start, h.end) == (0, len(h.text)) for h in hits)
+    # filters still apply, and the rerank can be switched off
+    assert {h.doc_id for h in b.search("Wimbledon 2022 winner", sources=["tennis"])} == {
+        "w2018",
+        "w2019",
+        "w2021",
+    }
+    off = Briefing(make_settings(embedding_backend="torch", rerank=False))
+    assert {h.doc_id for h in off.search("Who won Wimbledon in 2019?", k=4)} == {f"w{y}" for y in years}
