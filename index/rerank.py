@@ -42,6 +42,8 @@ class Weights:
     """
 
     dense: float = 1.0
+    dense_margin: float = 0.25  # a cosine this far below the best one costs ``dense_steep`` more per unit:
+    dense_steep: float = 10.0  # the features reorder plausible candidates, they do not promote strays
     bm25: float = 0.5
     coverage: float = 0.5
     constraint: float = 1.0
@@ -512,8 +514,10 @@ def combine(
     d = np.asarray(dense, dtype=np.float64)
     b = np.asarray(bm25, dtype=np.float64)
     bn = b / b.max() if b.max() > 0 else np.zeros_like(b)
+    gap = d.max() - d
     return (
-        weights.dense * (d - d.max())
+        -weights.dense * gap
+        - weights.dense_steep * np.maximum(0.0, gap - weights.dense_margin)
         + weights.bm25 * bn
         + weights.coverage * f["coverage"]
         + weights.constraint * f["constraint"]
