@@ -229,9 +229,10 @@ def _mask(metas: list[dict], filters: SearchFilters | None) -> np.ndarray | None
     if filters.sources:
         allowed = set(filters.sources)
         keep &= np.array([m.get("source") in allowed for m in metas])
-    if filters.since or filters.until:
-        lo = filters.since.toordinal() if filters.since else -1
-        hi = filters.until.toordinal() if filters.until else 10**9
+    if filters.since or filters.until or filters.as_of:
+        lo = filters.since.toordinal() if filters.since else (1 if filters.until else 0)
+        bounds = [d.toordinal() for d in (filters.until, filters.as_of) if d]
+        hi = min(bounds) if bounds else 10**9
         keep &= np.array([lo <= m.get("day", 0) <= hi for m in metas])
     if filters.doc_ids:
         ids = set(filters.doc_ids)
