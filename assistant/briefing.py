@@ -149,12 +149,7 @@ class Briefing:
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """A grounded answer with verified citations (see ``stream`` for the arguments)."""
-        final: Answer | None = None
-        for event in self.stream(question, **kwargs):
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+        return final_answer(self.stream(question, **kwargs))
 
     def stream(
         self,
@@ -223,23 +218,8 @@ class ChatSession:
         self.history: list[Turn] = []
         self.answers: list[Answer] = []
 
-    def retrieve(self, question: str, **kwargs: Any) -> list[Hit]:
-        """The passages the engine would be handed for this question (same arguments as ``stream``)."""
-        from assistant.chain import build_retrieval
-
-        kwargs.pop("engine", None)
-        out = build_retrieval(self.engine(), self.searcher, default_k=self.settings.k).invoke(
-            self._payload(question, **kwargs)
-        )
-        return out["passages"]
-
     def ask(self, question: str, **kwargs: Any) -> Answer:
-        final = None
-        for event in self.stream(question, **kwargs):
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+        return final_answer(self.stream(question, **kwargs))
 
     def stream(self, question: str, **kwargs: Any) -> Iterator[AnswerDelta | Answer]:
         for event in self.briefing.stream(question, history=self.history, **{**self.defaults, **kwargs}):
@@ -254,6 +234,17 @@ class ChatSession:
     def reset(self) -> None:
         self.history.clear()
         self.answers.clear()
+
+
+def final_answer(events: Iterator[AnswerDelta | Answer]) -> Answer:
+    """The verified ``Answer`` that ends a stream (the drafts before it are dropped)."""
+    final = None
+    for event in events:
+        if isinstance(event, Answer):
+            final = event
+    if final is None:
+        raise RuntimeError("the answer stream ended without an Answer")
+    return final
 
 
 def _filters(
