@@ -49,6 +49,8 @@ class Weights:
     constraint: float = 1.0
     conflict: float = 1.0
     answer: float = 1.5
+    consensus: float = 0.5  # agreement of other documents on the passage's answer (CONSENSUS_TYPES)
+    consensus_temperature: float = 1.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -308,6 +310,7 @@ class Passage:
     body: str
     tokens: list[str]  # as written
     lower: list[str]
+    matches: dict[str, list[tuple[int, int, float]]] = field(default_factory=dict)  # by question
 
 
 def parse(text: str) -> Passage:
@@ -414,6 +417,12 @@ def _year_ranges(text: str) -> list[tuple[int, int]]:
 
 def answer_matches(q: QueryInfo, p: Passage) -> list[tuple[int, int, float]]:
     """Spans of the body that could answer ``q`` by type, with how clearly: (start, end, strength)."""
+    if q.text not in p.matches:
+        p.matches[q.text] = _answer_matches(q, p)
+    return p.matches[q.text]
+
+
+def _answer_matches(q: QueryInfo, p: Passage) -> list[tuple[int, int, float]]:
     body = p.body
     out: list[tuple[int, int, float]] = []
     if q.answer == "date":
@@ -476,13 +485,13 @@ def coverage(q: QueryInfo, p: Passage, stem: Callable[[str], str]) -> float:
 
 
 def features(
-    q: QueryInfo, texts: Sequence[str], stem: Callable[[str], str] | None = None
+    q: QueryInfo, texts: Sequence[str | Passage], stem: Callable[[str], str] | None = None
 ) -> dict[str, np.ndarray]:
     """The text features of each passage: coverage, constraint, conflict, answer."""
     n = len(texts)
     out = {k: np.zeros(n, dtype=np.float64) for k in ("coverage", "constraint", "conflict", "answer")}
     for i, text in enumerate(texts):
-        p = parse(text)
+        p = parse(text) if isinstance(text, str) else text
         out["constraint"][i], out["conflict"][i] = constraint_scores(q, p)
         out["answer"][i] = answer_score(q, p)
         if stem is not None:
@@ -497,14 +506,103 @@ def scores(
     bm25: Sequence[float],
     weights: Weights = DEFAULT_WEIGHTS,
     stem: Callable[[str], str] | None = None,
+    groups: Sequence[str] | None = None,
 ) -> np.ndarray:
     """The rerank score of each passage (higher is better).
 
-    ``dense`` holds cosine similarities to the question, ``bm25`` BM25 scores (0 when absent).
+    ``dense`` holds cosine similarities to the question, ``bm25`` BM25 scores (0 when absent);
+    ``groups`` the document of each passage (passages of one document agree as one voice).
     """
     if not texts:
         return np.zeros(0)
-    return combine(q, features(q, texts, stem), dense, bm25, weights)
+    passages = [parse(t) for t in texts]
+    s = combine(q, features(q, passages, stem), dense, bm25, weights)
+    if weights.consensus and q.answer in CONSENSUS_TYPES:
+        s = s + weights.consensus * consensus(q, passages, s, groups, weights.consensus_temperature)
+    return s
+
+
+CONSENSUS_TYPES = ("date", "money", "name")
+"""Answer types whose candidates are specific enough to vote on (places and bare numbers are not)."""
+
+
+def consensus(
+    q: QueryInfo,
+    texts: Sequence[str | Passage],
+    s: np.ndarray,
+    groups: Sequence[str] | None,
+    temperature: float,
+) -> np.ndarray:
+    """How strongly the other documents agree with each passage's answer candidates, in [0, 1].
+
+    Each passage votes, with weight ``exp((score - best) / temperature)``, for the candidate
+    answers it holds (a date, an amount, a name); a document votes once per candidate (with its
+    best passage); a candidate needs two documents. A passage gets its best candidate's votes
+    over the winner's.
+    """
+    groups = list(groups) if groups is not None else [str(i) for i in range(len(texts))]
+    w = np.exp((s - s.max()) / max(temperature, 1e-6))
+    held = [answer_candidates(q, parse(t) if isinstance(t, str) else t) for t in texts]
+    by_doc: dict[str, dict[str, float]] = {}
+    for i, cands in enumerate(held):
+        for c in cands:
+            docs = by_doc.setdefault(c, {})
+            docs[groups[i]] = max(docs.get(groups[i], 0.0), float(w[i]))
+    votes = {c: sum(d.values()) for c, d in by_doc.items() if len(d) >= 2}
+    if not votes:
+        return np.zeros(len(texts))
+    top = max(votes.values())
+    return np.array([max((votes.get(c, 0.0) for c in cands), default=0.0) / top for cands in held])
+
+
+def answer_candidates(q: QueryInfo, p: Passage) -> set[str]:
+    """The passage's candidate answers, normalised so that different writings meet:
+    dates as ``2017-07-21`` / ``2015-12``, amounts as a number, names as their new words."""
+    out: set[str] = set()
+    full = [(a, b) for a, b, strength in answer_matches(q, p) if strength == 1.0]
+    for a, b, strength in answer_matches(q, p):
+        span = p.body[a:b]
+        if q.answer == "date":  # full dates, and months of a year not inside one ("21 July 2017")
+            if strength == 1.0 or (strength >= 0.7 and not any(x <= a and b <= y for x, y in full)):
+                out.add(_iso_date(span) or "")
+        elif q.answer == "money":
+            out.add(_amount(span) or "")
+        elif q.answer in ("name", "place"):
+            ws = [w.lower() for w in _tokens(span)]
+            ws = [w for w in ws if len(w) > 1 and w not in q.words and w not in _NOT_NAMES]
+            out.add(" ".join(ws))
+        else:
+            out.add(span.replace(",", ""))
+    out.discard("")
+    return out
+
+
+_NOT_NAMES = _MONTH_WORDS | _WEEKDAYS | _PLACE_PREPS | _QUESTION_WORDS | _STOP
+_MONTH_NUMBERS = {m[:3]: i for i, m in enumerate(_MONTHS.lower().split("|")[:12], 1)}
+_SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
+           "trillion": 1e12, "k": 1e3}  # fmt: skip
+
+
+def _iso_date(span: str) -> str | None:
+    toks = re.findall(r"[A-Za-z]+|\d+", span)
+    year = next((t for t in toks if len(t) == 4 and t.isdigit()), None)
+    month = next((_MONTH_NUMBERS[t.lower()[:3]] for t in toks if t.lower()[:3] in _MONTH_NUMBERS), None)
+    day = next((int(t) for t in toks if t.isdigit() and len(t) <= 2), None)
+    if year and month and day:
+        return f"{year}-{month:02d}-{day:02d}"
+    if year and month:
+        return f"{year}-{month:02d}"
+    m = re.fullmatch(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)", span)
+    return m.group() if m else None
+
+
+def _amount(span: str) -> str | None:
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", span)
+    if not m:
+        return None
+    scale = re.search(r"\b(thousand|million|billion|trillion|bn|mn|[mbk])\b", span[m.end() :], re.IGNORECASE)
+    value = float(m.group().replace(",", "")) * (_SCALES[scale.group(1).lower()] if scale else 1.0)
+    return f"{value:.6g}"
 
 
 def combine(

@@ -166,6 +166,7 @@ class Searcher:
             [e["bm25"] for _, e in pool],
             rerank.DEFAULT_WEIGHTS,
             _stem_word,
+            [e["meta"]["doc_id"] for _, e in pool],
         )
         for (_, e), s in zip(pool, new):
             e["score"] = float(s)

@@ -133,6 +133,40 @@ def test_answer_type_presence() -> None:
     assert rerank.answer_score(q, rerank.parse("OpenAI was founded on December 11, 2015.")) == 1.0
 
 
+def test_consensus_of_documents_on_the_answer() -> None:
+    texts = [
+        "Serena Williams played the women's singles final at Wimbledon in 2019.",
+        "Simona Halep took the women's singles title at Wimbledon in 2019.",
+        "Simona Halep beat Serena Williams in the women's singles final at Wimbledon in 2019.",
+        "Simona Halep, the women's singles champion at Wimbledon in 2019, came back.",
+    ]
+    q = rerank.analyse("Who won the women's singles Wimbledon in 2019?", _stem_word)
+    dense, bm25 = [0.84, 0.8, 0.8, 0.8], [5.0] * 4
+    alone = rerank.scores(q, texts, dense, bm25, rerank.Weights(consensus=0), _stem_word)
+    assert alone.argmax() == 0
+    agreed = rerank.scores(q, texts, dense, bm25, stem=_stem_word)
+    assert agreed.argmax() in (1, 2, 3)  # three documents name Halep, two Williams
+    votes = rerank.consensus(q, texts, alone, None, 1.0)
+    assert votes[1] == votes[3] == 1.0 and votes[0] < 1.0
+    # passages of one document are one voice: with the 2nd and 3rd from one document, the
+    # one naming Williams weighs as much as the two naming Halep
+    grouped = rerank.consensus(q, texts, alone, ["a", "b", "b", "c"], 1.0)
+    assert grouped[0] == 1.0
+
+
+def test_answer_candidates_meet_across_writings() -> None:
+    when = rerank.analyse("When was Splatoon 2 released?")
+    dates = [
+        rerank.parse(t)
+        for t in ("Released on July 21, 2017.", "Out 21 July 2017 worldwide.", "In Jul. 2017.")
+    ]
+    assert [rerank.answer_candidates(when, p) for p in dates] == [{"2017-07-21"}, {"2017-07-21"}, {"2017-07"}]
+    much = rerank.analyse("How much did Google acquire YouTube for?")
+    a = rerank.answer_candidates(much, rerank.parse("Google paid $1.65 billion for it."))
+    b = rerank.answer_candidates(much, rerank.parse("It cost 1.65 billion dollars."))
+    assert a == b == {"1.65e+09"}
+
+
 def test_coverage_weighs_rare_words() -> None:
     q = rerank.analyse(
         "Nobel Prize in Literature", _stem_word, idf=lambda t: 5.0 if t == "literatur" else 1.0
