@@ -549,9 +549,9 @@ def consensus(
             docs = by_doc.setdefault(c, {})
             docs[groups[i]] = max(docs.get(groups[i], 0.0), float(w[i]))
     votes = {c: sum(d.values()) for c, d in by_doc.items() if len(d) >= 2}
-    if not votes:
+    top = max(votes.values(), default=0.0)
+    if top <= 0:
         return np.zeros(len(texts))
-    top = max(votes.values())
     return np.array([max((votes.get(c, 0.0) for c in cands), default=0.0) / top for cands in held])
 
 
