@@ -80,8 +80,8 @@ def run_plain(records: list[dict], work: Path) -> tuple[int, float, object]:
     return len(chunks), time.perf_counter() - t0, store
 
 
-def run_ours(corpus: Path, work: Path, backend: str) -> tuple[int, float, Briefing]:
-    b = Briefing(Settings(data_dir=work / "ours", model_cache_dir=work / "models", embedding_backend=backend))
+def run_ours(corpus: Path, work: Path, backend: str, models: Path) -> tuple[int, float, Briefing]:
+    b = Briefing(Settings(data_dir=work / "ours", model_cache_dir=models, embedding_backend=backend))
     b.embedder.embed(["warm up"])  # model load / one-off ONNX export are not ingest throughput
     t0 = time.perf_counter()
     report = b.ingest([str(corpus)])
@@ -97,6 +97,8 @@ def main() -> None:
     ap.add_argument("--questions", type=Path, help="questions with gold_doc_ids (default: questions.jsonl beside the corpus)")
     ap.add_argument("--docs", type=int, default=300, help="size of the generated corpus")
     ap.add_argument("--backend", default="auto", help="our embedding backend (auto, onnx-int8, onnx, torch)")
+    ap.add_argument("--models", type=Path, default=Path(tempfile.gettempdir()) / "briefing-bench-models",
+                    help="ONNX model cache (the one-off export is not timed)")
     ap.add_argument("--skip-plain", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -108,7 +110,7 @@ def main() -> None:
         qpath = args.questions or corpus.parent / "questions.jsonl"
         questions = load_records(qpath) if args.corpus and qpath.exists() else []
         rows = {}
-        n, s, b = run_ours(corpus, work, args.backend)
+        n, s, b = run_ours(corpus, work, args.backend, args.models)
         rows["briefing"] = {"embedder": b.embedder.name, "chunks": n, "seconds": s, "chunks_per_s": n / s,
                             "hit@5": hit_at_5(lambda q: [h.doc_id for h in b.search(q, 5)], questions)}
         if not args.skip_plain:
