@@ -194,3 +194,23 @@ def test_local_model_answers_go_through_the_same_verification(seeded: Briefing) 
         assert kept and all(v.supported for v in kept) and "[1]" in a.answer
         doc = seeded.document(a.citations[0].doc_id).text
         assert all(doc[c.start : c.end] == c.quote for c in a.citations)
+
+
+def test_terminal_chat_keeps_history(seeded: Briefing) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "BRIEFING_DATA_DIR": str(seeded.settings.data_dir),
+        "BRIEFING_MODEL_CACHE_DIR": str(seeded.settings.model_cache_dir),
+    }
+    script = "Tell me about the drone attack on Kyiv.\nAnd how many of them were intercepted?\n/new\n/quit\n"
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "chat"], input=script, capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    answers = out.stdout.split("\n> ")
+    assert "39" in answers[2] and "[1]" in answers[2]
+    assert "(new conversation)" in out.stdout
