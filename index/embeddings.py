@@ -492,7 +492,8 @@ class Embedder:
                     if isinstance(exc, OSError):
                         raise ConfigError(
                             f"cannot write the ONNX model cache under {self.cache_dir} ({exc}); "
-                            "set BRIEFING_MODEL_CACHE_DIR (or BRIEFING_DATA_DIR) to a writable folder or use embedding_backend='torch'"
+                            "set BRIEFING_MODEL_CACHE_DIR (or BRIEFING_DATA_DIR) to a writable folder "
+                            "or use embedding_backend='torch'"
                         ) from exc
                     raise
                 logger.warning(

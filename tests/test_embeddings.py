@@ -6,8 +6,10 @@ The ONNX export and int8 quantisation run once per test session, into a session-
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -57,29 +59,34 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory):
-    """data_dir shared by the whole session, so the ONNX export runs once."""
-    return tmp_path_factory.mktemp("embeddings-data")
-
-
-def _settings(data_dir, backend: str, **kw) -> Settings:
-    return Settings(data_dir=data_dir, embedding_backend=backend, device="cpu", **kw)
+# ``model_cache`` (tests/conftest.py) is the session's ONNX model folder, shared with the other test
+# files, so the export and the quantisation run once per test session.
 
 
 @pytest.fixture(scope="session")
-def torch_emb(model_cache) -> Embedder:
-    return get_embedder(_settings(model_cache, "torch"))
+def emb_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path):
+    data_dir = tmp_path_factory.mktemp("embeddings-data")
+
+    def make(backend: str, *, cache: Path | None = None, **kw) -> Settings:
+        base = {"data_dir": data_dir, "model_cache_dir": cache or model_cache, "device": "cpu"}
+        return Settings(**{**base, **kw}, embedding_backend=backend)
+
+    return make
 
 
 @pytest.fixture(scope="session")
-def onnx_emb(model_cache) -> Embedder:
-    return get_embedder(_settings(model_cache, "onnx"))
+def torch_emb(emb_settings) -> Embedder:
+    return get_embedder(emb_settings("torch"))
 
 
 @pytest.fixture(scope="session")
-def int8_emb(model_cache) -> Embedder:
-    return get_embedder(_settings(model_cache, "onnx-int8"))
+def onnx_emb(emb_settings) -> Embedder:
+    return get_embedder(emb_settings("onnx"))
+
+
+@pytest.fixture(scope="session")
+def int8_emb(emb_settings) -> Embedder:
+    return get_embedder(emb_settings("onnx-int8"))
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -110,14 +117,14 @@ def test_names_and_backends(torch_emb, onnx_emb, int8_emb):
         assert backend in emb.name
 
 
-def test_get_embedder_is_cached(model_cache, int8_emb):
-    assert get_embedder(_settings(model_cache, "onnx-int8")) is int8_emb
+def test_get_embedder_is_cached(emb_settings, int8_emb):
+    assert get_embedder(emb_settings("onnx-int8")) is int8_emb
 
 
-def test_auto_backend(model_cache):
+def test_auto_backend(emb_settings):
     import torch
 
-    emb = get_embedder(Settings(data_dir=model_cache, embedding_backend="auto"))
+    emb = get_embedder(emb_settings("auto", device=None))
     assert emb.backend == ("torch" if torch.cuda.is_available() else "onnx-int8")
 
 
@@ -176,25 +183,28 @@ def test_rejects_non_strings(int8_emb):
         int8_emb.embed(["ok", None])
 
 
-def test_cache_is_reused(model_cache, int8_emb):
+def test_cache_is_reused(emb_settings, model_cache, int8_emb):
     folder = int8_emb.cache_dir
-    assert folder is not None and folder.parent == model_cache / "models"
+    assert folder is not None and folder.parent == model_cache
     assert folder.name.startswith("all-MiniLM-L6-v2-")
     files = [folder / ONNX_FP32, folder / ONNX_INT8]
     before = [f.stat().st_mtime_ns for f in files]
-    again = Embedder(_settings(model_cache, "onnx-int8"))  # a fresh object, not the cached one
+    again = Embedder(emb_settings("onnx-int8"))  # a fresh object, not the cached one
     assert [f.stat().st_mtime_ns for f in files] == before
     assert not list(folder.glob("*.tmp"))
     np.testing.assert_allclose(again.embed(PASSAGES), int8_emb.embed(PASSAGES), atol=1e-6)
 
 
 @pytest.mark.parametrize("broken", [ONNX_INT8, ONNX_FP32])
-def test_corrupt_cache_file_is_replaced(broken, model_cache, torch_emb, int8_emb):
-    folder = int8_emb.cache_dir
+def test_corrupt_cache_file_is_replaced(broken, tmp_path, emb_settings, torch_emb, int8_emb):
+    # A private copy of the session's cache: other test files keep using the shared one.
+    folder = tmp_path / "models" / int8_emb.cache_dir.name
+    shutil.copytree(int8_emb.cache_dir, folder)
     target = folder / broken
     target.write_bytes(b"this is not an onnx model")
     backend = "onnx-int8" if broken == ONNX_INT8 else "onnx"
-    emb = Embedder(_settings(model_cache, backend))
+    emb = Embedder(emb_settings(backend, cache=tmp_path / "models"))
+    assert emb.cache_dir == folder
     assert target.stat().st_size > 1_000_000
     assert not list(folder.glob("*.tmp"))
     got = emb.embed(SENTENCES)
@@ -215,14 +225,14 @@ def test_as_langchain(int8_emb):
     assert lc.embed_documents([]) == []
 
 
-def test_unwritable_cache(tmp_path):
+def test_unwritable_cache(tmp_path, emb_settings):
     from assistant.errors import ConfigError
 
-    not_a_dir = tmp_path / "data"
-    not_a_dir.write_text("a file where the data folder should be")
+    not_a_dir = tmp_path / "models"
+    not_a_dir.write_text("a file where the model cache folder should be")
     with pytest.raises(ConfigError, match="ONNX model cache"):
-        Embedder(_settings(not_a_dir, "onnx-int8"))
-    fallback = Embedder(_settings(not_a_dir, "auto"))  # auto falls back to torch
+        Embedder(emb_settings("onnx-int8", cache=not_a_dir))
+    fallback = Embedder(emb_settings("auto", cache=not_a_dir))  # auto falls back to torch
     assert fallback.backend == "torch"
     _check_unit_rows(fallback.embed(["still works"]), 1)
 
