@@ -434,7 +434,8 @@ for _heads, _types in (
         frozenset({"GPE", "LOC"}),
     ),
     ("place location venue site stadium arena airport building", frozenset({"GPE", "LOC", "FAC"})),
-    ("continent ocean sea river mountain island planet lake desert", frozenset({"LOC", "GPE"})),
+    ("continent ocean sea river mountain planet lake desert", frozenset({"LOC"})),
+    ("island", frozenset({"LOC", "GPE"})),
     (
         (
             "company companies firm firms brand brands retailer retailers airline airlines team teams club clubs"
@@ -476,10 +477,134 @@ _PREPS = {
 }  # fmt: skip
 
 
+_full_lock = threading.Lock()
+_full: Any = None
+
+
+def get_parser() -> Any:
+    """The spaCy pipeline with tagger and parser (no NER), for questions only; loaded once."""
+    global _full
+    if _full is None:
+        with _full_lock:
+            if _full is None:
+                import spacy
+
+                _full = spacy.load(SPACY_MODEL, disable=["ner", "lemmatizer"])
+    return _full
+
+
+_PARSE_CACHE: OrderedDict[str, Any] = OrderedDict()
+_PARSE_CACHE_MAX = 2048
+
+
+def parse(text: str) -> Any:
+    """The tagged and parsed spaCy ``Doc`` of a sentence (memoised)."""
+    with _full_lock:
+        doc = _PARSE_CACHE.get(text)
+    if doc is None:
+        doc = get_parser()(text)
+        with _full_lock:
+            _PARSE_CACHE[text] = doc
+            if len(_PARSE_CACHE) > _PARSE_CACHE_MAX:
+                _PARSE_CACHE.popitem(last=False)
+    return doc
+
+
+_OF_HEADS = {"type", "types", "kind", "kinds", "sort", "sorts", "name", "names", "form", "forms", "brand"}
+
+
+@lru_cache(maxsize=1024)
+def question_focus(question: str) -> tuple[str | None, tuple[str, ...]]:
+    """The noun a which/what question asks for and that noun's modifiers in the question.
+
+    "Which union workers went on strike?" -> ("workers", ("union",)); "Which type of plant is
+    ...?" -> ("plant", ()); "What is the primary threat to ...?" -> ("threat", ("primary",));
+    "What was Michael Kealty charged with?" -> (None, ()). Parsed (tagger + parser): the noun the
+    wh-word determines, or after "what is/was" the noun subject; "type/kind/name of X" -> X.
+    """
+    clause = question_clause(question)
+    try:
+        doc = parse(clause)
+    except Exception:  # noqa: BLE001 - no parser: the word-pattern guess
+        return _wh_head(" " + clause.lower() + " "), ()
+    head = None
+    for t in doc:
+        if t.lower_ not in {"which", "what"}:
+            continue
+        if t.dep_ == "det" and t.head.pos_ in {"NOUN", "PROPN"}:
+            head = t.head
+        elif t.dep_ in {"attr", "nsubj"} and t.head.pos_ == "AUX":
+            subj = [c for c in t.head.children if c.dep_ == "nsubj" and c is not t]
+            if subj and subj[0].pos_ == "NOUN" and any(c.dep_ == "det" for c in subj[0].children):
+                head = subj[0]
+        if head is not None:
+            break
+    if head is None:
+        guess = _wh_head(" " + clause.lower() + " ")
+        toks = [t for t in doc if t.lower_ == guess]
+        if guess and toks and toks[0].pos_ == "NOUN":
+            head = toks[0]
+    if head is None:
+        return None, ()
+    # "type of plant", "name of the asteroid": the noun after "of".
+    for _ in range(2):
+        if head.lower_ in _OF_HEADS:
+            of = [c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"]
+            objs = [c for c in of[0].children if c.dep_ == "pobj"] if of else []
+            if objs and objs[0].pos_ in {"NOUN", "PROPN"}:
+                head = objs[0]
+                continue
+        break
+    mods = tuple(
+        c.lower_
+        for c in head.children
+        if c.dep_ in {"compound", "amod", "nmod"} and c.lower_ not in {"which", "what"}
+    )
+    return head.lower_, mods
+
+
+@lru_cache(maxsize=1024)
+def question_descriptors(question: str) -> frozenset[str]:
+    """Stems of the words that describe a named person or organisation in the question.
+
+    "Seven-time Super Bowl champion Tom Brady became ..." -> {seven, time, super, bowl, champion};
+    "Michael Kealty, the former Smyrna police detective, ..." -> {former, smyrna, polic, detect};
+    "Democrat Tim Walz" -> {democrat}. Titles and appositions of a name, found by the parse.
+    """
+    try:
+        doc = parse(question)
+    except Exception:  # noqa: BLE001
+        return frozenset()
+    ents = entities([question])[0]
+    names = [(a, b) for _t, label, a, b in ents if label in {"PERSON", "ORG"}]
+    norp = [(a, b) for _t, label, a, b in ents if label == "NORP"]
+    if not names:
+        return frozenset()
+
+    def in_name(tok: Any) -> bool:
+        return any(a <= tok.idx < b for a, b in names)
+
+    out: set[str] = set()
+    for t in doc:
+        if in_name(t) or not in_name(t.head) or t.dep_ not in {"compound", "amod", "appos", "nmod"}:
+            continue
+        # A common noun ("champion", "detective") or a party/nationality word ("Democrat").
+        if t.pos_ != "NOUN" and not any(a <= t.idx < b for a, b in norp):
+            continue
+        for d in t.subtree:
+            if not in_name(d) and not d.is_stop and d.is_alpha or (d.text[:1].isdigit()):
+                for w in words(d.text):
+                    if not is_stop(w):
+                        out.update(stem(p) for p in w.split("-") if p)
+                        out.add(stem(w))
+    return frozenset(out)
+
+
 def _wh_head(q: str) -> str | None:
     """The noun a which/what question asks for: "which American car brand is ..." -> "brand"."""
     m = re.search(
-        r"\b(?:which|what)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+)?([a-z0-9'-]+(?:\s+[a-z0-9'-]+){0,6})", q
+        r"\b(?:which|what)\s+(?:(?:is|was|are|were)\s+(?:the|a|an)\s+)?([a-z0-9'-]+(?:\s+[a-z0-9'-]+){0,6})",
+        q,
     )
     if not m:
         return None
@@ -491,6 +616,8 @@ def _wh_head(q: str) -> str | None:
         if t == "of" and head in {"type", "kind", "sort", "name", "kinds", "types"}:
             head = None
             i += 1
+            while i < len(toks) and toks[i] in {"the", "a", "an"}:
+                i += 1
             continue
         if t in _AUX or t in _PREPS or t.endswith("ly") or (head and (t.endswith(("ed", "ing")))):
             break
@@ -522,7 +649,7 @@ def answer_types(question: str) -> frozenset[str] | None:
         return PLACE
     if re.search(r"\b(who|whom|whose)\b", q):
         return PERSONISH
-    head = _wh_head(q)
+    head = question_focus(question)[0]
     if head in _HEAD_TYPES:
         return _HEAD_TYPES[head]
     if not _Q_START.match(q.strip()) and "?" not in q:

@@ -65,8 +65,15 @@ _LEANS_BACK = re.compile(
 _TERMINATED = re.compile(r"(?<![.…])[.!]([\"'”’)\]])*$")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _CAUSAL = re.compile(
-    r"\b(because|due to|as a result|after|since|so that|in order to|citing|caused by|owing to)\b",
+    r"\b(because|due to|as a result|after|since|so that|in order to|citing|caused by|owing to|amid|following|"
+    r"linked to|tied to|in connection (?:with|to)|stemming from|prompted by|triggered by|over concerns?)\b",
     re.IGNORECASE,
+)
+# A news dateline opening an article: "WASHINGTON –", "BIRMINGHAM, England (AP) —". Its place names
+# say where the reporter was, not what happened.
+_DATELINE = re.compile(
+    r"^\W*[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+)*(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([^)]{1,30}\))?"
+    r"\s*[–—-]+\s"
 )
 
 
@@ -147,13 +154,17 @@ class ExtractiveEngine:
     # Scoring weights; the abstention threshold comes from settings.
     W_COS, W_COS_WIN, W_LEX, W_LEX_WIN, W_RANK = 0.40, 0.15, 0.30, 0.10, 0.05
     TYPE_BONUS, TYPE_PENALTY = 0.2, 0.08
+    FOCUS_BONUS = 0.15  # a sentence naming a kind of the asked-for noun ("which workers" -> "port workers")
     UNTERMINATED_PENALTY = 0.15
     YEAR_CONFLICT_PENALTY = 0.15
     PREAMBLE_WEIGHT = 0.25
+    DESCRIPTOR_WEIGHT = 0.5  # words that describe a named subject ("seven-time champion Tom Brady")
     CLAUSE_LEX = 0.5
     LEAN_CREDIT = 0.8  # share of the previous sentence's lexical evidence a leaning sentence inherits
     GATE_COS = 0.55  # missing question words are forgiven when the meaning matches this well
     NER_CANDIDATES = 20
+    ANCHOR_CANDIDATES = 12  # the best sentences whose typed entities are parsed for their clause
+    ANCHOR_FLOOR = 0.2  # an entity in a clause without the question's words keeps this share
     VOTE_SHARE = 1.0  # part of the type bonus that depends on how many good sentences name the same entity
     MIN_KEY_COVERAGE = 0.5  # share of the question's names/numbers the chosen passage must hold
     MIN_TERM_COVERAGE = 0.5  # share of the question's other content words (weighted)
@@ -205,6 +216,15 @@ class ExtractiveEngine:
                 for t, w in q_terms.items()
             }
         key_terms = _key_terms(question, q_terms)
+        # "Seven-time Super Bowl champion Tom Brady became ...": the words describing a named
+        # subject identify it (the name does that already); the rest of the question says what is asked.
+        described = (
+            nlp.question_descriptors(question) - nlp.question_terms(clause).keys()
+            if clause != question
+            else nlp.question_descriptors(question)
+        )
+        if described:
+            q_terms = {t: (w * self.DESCRIPTOR_WEIGHT if t in described else w) for t, w in q_terms.items()}
         weights = self._term_weights(q_terms, sents)
         if clause != question:
             clause_weights = {t: w for t, w in weights.items() if t in clause_terms}
@@ -271,32 +291,83 @@ class ExtractiveEngine:
 
         types = nlp.answer_types(question)
         why = bool(re.match(r"^\W*why\b", nlp.question_clause(question), re.IGNORECASE))
+        focus = None if (types or why) else nlp.question_focus(question)[0]
+        if focus in _VAGUE_HEADS:
+            focus = None
         ranked = sorted(usable, key=lambda s: -s.score)
-        if types or why:
-            top = ranked[: self.NER_CANDIDATES]
-            if types:
-                ents = nlp.entities([s.text for s in top])
-                q_low = question.lower()
-                q_nums = nlp.numbers(question)
-                # Labels that answer only loosely: "who" -> "Austrian" (NORP), "how old" -> a date.
-                weak = {"NORP"} | ({"DATE"} if "CARDINAL" in types else set())
-                found = [[e for e in es if _new_entity(e, types, q_low, q_nums)] for es in ents]
-                votes = _entity_votes(top, [[e[0] for e in es] for es in found])
-                for s, es in zip(top, found):
-                    s.typed = bool(es)
-                    if es:
-                        strength = max(0.5 if e[1] in weak else 1.0 for e in es)
-                        s.answer_vote = max(votes[_ent_key(e[0])] for e in es)
-                        share = 1 - self.VOTE_SHARE + self.VOTE_SHARE * s.answer_vote
-                        s.score += self.TYPE_BONUS * strength * share
-                    else:
-                        s.score -= self.TYPE_PENALTY
-            else:
-                for s in top:
-                    if _CAUSAL.search(s.text):
-                        s.typed = True
-                        s.score += self.TYPE_BONUS / 2
-            ranked = sorted(usable, key=lambda s: -s.score)
+        top = ranked[: self.NER_CANDIDATES]
+        if types:
+            ents = nlp.entities([s.text for s in top])
+            q_low = question.lower()
+            q_nums = nlp.numbers(question)
+            asks_source = bool(_SOURCE_VERBS.search(q_low))
+            # Labels that answer only loosely: "who" -> "Austrian" (NORP), "how old" -> a date.
+            weak = {"NORP"} | ({"DATE"} if "CARDINAL" in types else set())
+            found = [
+                [
+                    e
+                    for e in es
+                    if _new_entity(e, types, q_low, q_nums)
+                    and not _in_dateline(s.text, e)
+                    and (asks_source or not _is_source(s.text, e))
+                ]
+                for s, es in zip(top, ents)
+            ]
+            # An entity that only qualifies a name of the question ("Walz of Minnesota") is no answer;
+            # one in a clause about other participants ("Trump held a debate in Philadelphia") is a
+            # weak one: the clause around the entity should hold the question's words.
+            q_names = {w.lower() for w in nlp.words(question) if w[:1].isupper()} - {
+                w.lower() for w in nlp.words(clause)[:1]
+            }
+            anchors: list[list[float]] = []
+            for i, (s, es) in enumerate(zip(top, found)):
+                row = []
+                if es and i < self.ANCHOR_CANDIDATES:
+                    doc = nlp.parse(s.text)
+                    keep = []
+                    for e in es:
+                        a = _anchor(doc, e, weights, q_names, s.terms)
+                        if a is not None:
+                            keep.append(e)
+                            row.append(a)
+                    found[i] = keep
+                else:
+                    row = [1.0] * len(es)
+                anchors.append(row)
+            votes = _entity_votes(top, [[e[0] for e in es] for es in found])
+            if DEBUG:
+                print("  votes", sorted(votes.items(), key=lambda kv: -kv[1])[:8])
+            for s, es, an in zip(top, found, anchors):
+                s.typed = bool(es)
+                if es:
+                    strength = max(
+                        (0.5 if e[1] in weak else 1.0) * (self.ANCHOR_FLOOR + (1 - self.ANCHOR_FLOOR) * a)
+                        for e, a in zip(es, an)
+                    )
+                    s.answer_vote = max(votes[_ent_key(e[0])] for e in es)
+                    share = 1 - self.VOTE_SHARE + self.VOTE_SHARE * s.answer_vote
+                    s.score += self.TYPE_BONUS * strength * share
+                else:
+                    s.score -= self.TYPE_PENALTY
+        elif focus:
+            # "Which union workers ...?": a phrase naming a kind of the asked noun that the question
+            # does not ("port workers") is the answer's shape; sources that agree on it win.
+            phrases = [_focus_phrases(s.text, focus, q_terms) for s in top]
+            votes = _entity_votes(top, phrases)
+            for s, ps in zip(top, phrases):
+                if ps:
+                    s.typed = True
+                    s.answer_vote = max(votes[_ent_key(p)] for p in ps)
+                    share = 1 - self.VOTE_SHARE + self.VOTE_SHARE * s.answer_vote
+                    s.score += self.FOCUS_BONUS * share
+        elif why:
+            for s in top:
+                if _gives_cause(s.text, q_terms):
+                    s.typed = True
+                    s.score += self.TYPE_BONUS
+                else:
+                    s.score -= self.TYPE_PENALTY
+        ranked = sorted(usable, key=lambda s: -s.score)
 
         best = ranked[0]
         if DEBUG:
@@ -444,6 +515,128 @@ def _entity_votes(top: list[_Sent], found: list[list[str]]) -> dict[str, float]:
         raw[k] = total
     best = max(raw.values(), default=0.0)
     return {k: (v / best if best > 0 else 0.0) for k, v in raw.items()}
+
+
+_SOURCE_VERBS = re.compile(
+    r"\b(said|says|say|told|tells|reported|reports|report|announced|announces|according|wrote|writes|stated|"
+    r"claimed|claims|quoted|cited)\b",
+    re.IGNORECASE,
+)
+_SOURCE_BEFORE = re.compile(
+    r"\b(according to|said|says|told|reported by|reports|per|via|cited by)\s+(the\s+)?$", re.IGNORECASE
+)
+_SOURCE_AFTER = re.compile(
+    r"^\W{0,3}(said|says|reported|reports|told|wrote|writes|stated|announced)\b", re.IGNORECASE
+)
+
+
+def _is_source(text: str, ent: nlp.Entity) -> bool:
+    """An entity named as the source of the sentence ("according to ESPN", "Reuters reported"):
+    it says who tells, not what the question asks (unless the question asks who said it)."""
+    return bool(
+        _SOURCE_BEFORE.search(text[max(0, ent[2] - 20) : ent[2]])
+        or _SOURCE_AFTER.match(text[ent[3] : ent[3] + 14])
+    )
+
+
+_CLAUSE_DEPS = {"advcl", "ccomp", "relcl", "conj", "parataxis", "xcomp", "acl", "csubj"}
+
+
+def _anchor(
+    doc: Any, ent: nlp.Entity, weights: dict[str, float], q_names: set[str], s_terms: frozenset[str]
+) -> float | None:
+    """How much of the sentence's evidence for the question lies in the entity's own clause (0..1);
+    None when the entity only qualifies a name the question already has ("Gov. Tim Walz of Minnesota")."""
+    span = doc.char_span(ent[2], ent[3], alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return 1.0
+    t = span.root
+    for _ in range(4):
+        if t.head.i == t.i or t.pos_ in {"VERB", "AUX"}:
+            break
+        if t.dep_ not in {"compound", "pobj", "prep", "appos", "nmod", "poss", "amod"}:
+            break
+        t = t.head
+        if t.pos_ == "PROPN" and t.lower_ in q_names and not (span.start <= t.i < span.end):
+            return None
+    # The clause: up to the governing verb, without its other sub-clauses.
+    v = span.root
+    while v.head.i != v.i and v.pos_ not in {"VERB", "AUX"}:
+        v = v.head
+    inside = set()
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        inside.add(x.i)
+        for c in x.children:
+            if c.dep_ in _CLAUSE_DEPS and not (
+                c.left_edge.i <= span.start and span.end - 1 <= c.right_edge.i
+            ):
+                continue
+            stack.append(c)
+    clause_terms = frozenset(nlp.content_terms(" ".join(doc[i].text for i in sorted(inside))))
+    whole = _lex(weights, s_terms)
+    if whole <= 0:
+        return 1.0
+    return min(1.0, _lex(weights, clause_terms) / whole)
+
+
+def _in_dateline(text: str, ent: nlp.Entity) -> bool:
+    m = _DATELINE.match(text)
+    return bool(m) and ent[2] < m.end()
+
+
+# Asked-for nouns too vague to recognise an answer by.
+_VAGUE_HEADS = {"thing", "things", "one", "ones", "way", "ways", "part", "parts", "lot", "kind", "type", "sort"}  # fmt: skip
+
+
+def _focus_phrases(text: str, focus: str, q_terms: dict[str, float]) -> list[str]:
+    """Noun phrases of ``text`` whose head is the asked-for noun and whose modifiers the question lacks.
+
+    "Update: US port workers and operators reach a deal" with focus "workers" -> ["US port workers"];
+    "union workers" says nothing new when the question says "union". Parsed (tagger + parser),
+    only sentences that hold the noun at all.
+    """
+    f_stem = nlp.stem(focus)
+    if not any(nlp.stem(w) == f_stem for w in nlp.words(text)):
+        return []
+    out = []
+    for t in nlp.parse(text):
+        if nlp.stem(t.text) != f_stem or t.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        mods = [c for c in t.lefts if c.dep_ in {"compound", "nmod"} and c.pos_ in {"NOUN", "PROPN"}]
+        new = [c for c in mods if not c.is_stop and not nlp.term_in(nlp.stem(c.text), set(q_terms))]
+        if new:
+            out.append(" ".join([c.text for c in mods] + [t.text]))
+    return out
+
+
+_NAME_RUN = re.compile(r"[A-Z][\w.&'’-]*(?:\s+(?:(?:of|for|and|&|the)\s+)?[A-Z][\w.&'’-]*)*")
+
+
+def _gives_cause(text: str, q_terms: dict[str, float]) -> bool:
+    """A causal connective followed (within its clause) by something the question does not say.
+
+    "... investigating an E. coli outbreak linked to Quarter Pounder burgers" gives a cause;
+    "It comes one day after the CDC issued a food safety warning" restates the asked-about event.
+    A name counts once, and as known when the question has it or its acronym.
+    """
+    keys = set(q_terms)
+    for m in _CAUSAL.finditer(text):
+        clause = re.split(r"[,;:]\s|(?<![A-Z])\.\s", text[m.end() :], maxsplit=1)[0]
+        units: list[list[str]] = []
+        for part in re.split(f"({_NAME_RUN.pattern})", clause):
+            if part and part[0].isupper():
+                units.append(
+                    [nlp.stem(w) for w in nlp.words(part) if not nlp.is_stop(w)] + nlp.acronyms(part)
+                )
+            else:
+                units.extend([nlp.stem(w)] for w in nlp.words(part) if not nlp.is_stop(w) and not w.isdigit())
+        units = [u for u in units if u][:8]
+        old = sum(1 for u in units if any(nlp.term_in(t, keys) for t in u))
+        if len(units) - old >= 2 and old <= 1:
+            return True
+    return False
 
 
 def _new_entity(ent: nlp.Entity, types: frozenset[str], q_low: str, q_nums: set[str]) -> bool:
