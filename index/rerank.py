@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,6 +35,10 @@ import numpy as np
 @dataclass(frozen=True)
 class Weights:
     """Weights of the rerank features (see the module docstring), chosen on RGB dev (see bench/rgb.py).
+
+    The search does not replace the first-stage order with these scores: it fuses the rerank's
+    order with the dense and BM25 ranks (``Settings.rerank_weight``), since weights fitted on 50
+    questions misjudge some passages of other questions.
 
     ``dense`` multiplies the cosine gap to the best candidate, ``bm25`` the BM25 score over the
     best one; the others multiply features in [0, 1]. Answer type and constraints outweigh small
@@ -51,6 +55,17 @@ class Weights:
     answer: float = 1.5
     consensus: float = 0.5  # agreement of other documents on the passage's answer (CONSENSUS_TYPES)
     consensus_temperature: float = 1.0
+
+    def shrunk(self, factor: float) -> Weights:
+        """These weights with every feature weight but the cosine gap's multiplied by ``factor``
+        (a common shrinkage towards the dense order: 0 leaves the cosine alone)."""
+        if factor == 1.0:
+            return self
+        return replace(self, **{k: getattr(self, k) * factor for k in FEATURE_WEIGHTS})
+
+
+FEATURE_WEIGHTS = ("bm25", "coverage", "constraint", "conflict", "answer", "consensus")
+"""The weights ``Weights.shrunk`` scales (all but the cosine gap's)."""
 
 
 DEFAULT_WEIGHTS = Weights()

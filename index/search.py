@@ -129,8 +129,10 @@ class Searcher:
         ranked: list[tuple[str, dict[str, Any]]],
         keyword: tuple[_Keyword, np.ndarray] | None,
     ) -> list[tuple[str, dict[str, Any]]]:
-        """Re-score the top ``rerank_depth`` fused candidates with ``index.rerank``; the rest
-        follow in fused order. ``keyword``: the BM25 index and every chunk's score, if any."""
+        """Re-rank the top ``rerank_depth`` fused candidates: ``index.rerank`` orders them, and
+        that order joins the dense and BM25 ranks in the weighted RRF (``rerank_weight``,
+        ``rerank_rrf_k``); the rest follow in fused order. ``keyword``: the BM25 index and every
+        chunk's score, if any."""
         from chromadb.errors import ChromaError
 
         from index import rerank
@@ -159,18 +161,25 @@ class Searcher:
             return rerank.idf_from_df(int(kw.df[tid]) if tid is not None else 0, len(kw.ids) if kw else 1)
 
         q = rerank.analyse(query, _stem_word, idf)
-        new = rerank.scores(
+        rescored = rerank.scores(
             q,
             [e["text"] for _, e in pool],
             [e["sim"] if e["sim"] is not None else floor for _, e in pool],
             [e["bm25"] for _, e in pool],
-            rerank.DEFAULT_WEIGHTS,
+            rerank.DEFAULT_WEIGHTS.shrunk(self.settings.rerank_feature_scale),
             _stem_word,
             [e["meta"]["doc_id"] for _, e in pool],
         )
+        # The rerank's order is a third ranker beside dense and BM25 (weighted RRF), not a
+        # replacement of them: with a small RRF constant it decides among the first-stage
+        # favourites, and a passage both retrievers rank high stays in the top few even when the
+        # features (fitted on few questions) misjudge it.
+        new = fuse_rerank(
+            [e["score"] for _, e in pool], rescored, self.settings.rerank_weight, self.settings.rerank_rrf_k
+        )
         for (_, e), s in zip(pool, new):
             e["score"] = float(s)
-        out = [pool[i] for i in sorted(range(len(pool)), key=lambda i: -new[i])]
+        out = [pool[i] for i in np.argsort(-new, kind="stable")]
         low = float(new.min()) - 1.0
         for j, (_, e) in enumerate(rest):  # scored below the pool, in fused order
             e["score"] = low - j * 1e-6
@@ -221,6 +230,15 @@ class Searcher:
             self._kw = _Keyword(gen, ids, texts, metas, bm25, bm25.vocab_dict, pos, df)
             log.info("keyword index rebuilt: %d chunks", len(ids))
             return self._kw
+
+
+def fuse_rerank(fused: Any, rescored: Any, weight: float, rrf_k: int) -> np.ndarray:
+    """The first-stage RRF scores ``fused`` plus ``weight / (rrf_k + rank)`` by the rerank's
+    ``rescored`` order (rank 1: the highest score; ties keep the first-stage order)."""
+    out = np.asarray(fused, dtype=np.float64).copy()
+    order = np.argsort(-np.asarray(rescored, dtype=np.float64), kind="stable")
+    out[order] += weight / (rrf_k + np.arange(1, len(order) + 1, dtype=np.float64))
+    return out
 
 
 def _mask(metas: list[dict], filters: SearchFilters | None) -> np.ndarray | None:

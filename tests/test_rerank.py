@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Briefing
 from index import rerank
-from index.search import _stem_word
+from index.search import _stem_word, fuse_rerank
 
 
 def order(
@@ -180,6 +181,46 @@ def test_rerank_keeps_order_without_signals() -> None:
     texts = ["alpha beta", "gamma delta", "epsilon zeta"]
     assert order("something else entirely", texts, dense=[0.9, 0.7, 0.5], bm25=[0.0, 0.0, 0.0]) == [0, 1, 2]
     assert len(rerank.scores(rerank.analyse("x"), [], [], [])) == 0
+
+
+# -- the rerank's order as a third ranker (weighted RRF) -----------------------------------------
+
+
+def _rrf(ranks: list[int | None], k: int = 60) -> float:
+    return sum(1 / (k + r) for r in ranks if r)
+
+
+def test_fusion_lets_the_rerank_decide_among_first_stage_favourites() -> None:
+    # candidates in first-stage order: (dense rank, BM25 rank)
+    fused = [_rrf([1, 2]), _rrf([2, 1]), _rrf([3, 4]), _rrf([25, None]), _rrf([None, 30])]
+    rescored = [0.2, 0.1, 0.9, 0.5, 0.3]  # the rerank prefers the third
+    order = np.argsort(-fuse_rerank(fused, rescored, 0.5, 10), kind="stable")
+    assert order[0] == 2
+    assert list(np.argsort(-fuse_rerank(fused, rescored, 0.0, 10), kind="stable")) == [0, 1, 2, 3, 4]
+    # a very large weight is the rerank's order alone
+    assert list(np.argsort(-fuse_rerank(fused, rescored, 1e6, 10), kind="stable")) == [2, 3, 4, 0, 1]
+
+
+def test_fusion_keeps_a_passage_both_retrievers_rank_first_in_the_top_five() -> None:
+    n = 40
+    fused = [_rrf([1, 1])] + [_rrf([i + 1, None]) for i in range(1, n)]
+    rescored = np.linspace(1.0, 0.0, n)
+    rescored[0] = rescored[15] + 1e-3  # the features misjudge it: 15th of 40
+    top5 = np.argsort(-fuse_rerank(fused, rescored, 0.5, 10), kind="stable")[:5]
+    assert 0 in top5
+    assert 0 not in np.argsort(-fuse_rerank(fused, rescored, 1e6, 10), kind="stable")[:5]
+
+
+def test_shrunk_weights_scale_the_features_not_the_cosine() -> None:
+    w = rerank.DEFAULT_WEIGHTS
+    assert w.shrunk(1.0) is w
+    half = w.shrunk(0.5)
+    assert half.answer == w.answer / 2 and half.consensus == w.consensus / 2 and half.dense == w.dense
+    texts = ["Simona Halep won Wimbledon in 2019.", "Wimbledon is a tennis tournament in London."]
+    q = rerank.analyse("Who won Wimbledon in 2019?", _stem_word)
+    s = rerank.scores(q, texts, [0.7, 0.8], [5.0, 5.0], w.shrunk(0.0), _stem_word)
+    assert s.argmax() == 1  # features off: the cosine alone
+    assert rerank.scores(q, texts, [0.7, 0.8], [5.0, 5.0], w, _stem_word).argmax() == 0
 
 
 # -- through a real index ------------------------------------------------------------------------
