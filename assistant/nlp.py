@@ -600,6 +600,29 @@ def question_descriptors(question: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=1024)
+def question_compounds(question: str) -> tuple[tuple[str, str], ...]:
+    """(modifier stem, noun stem) of the noun compounds in the question: "fall allergies",
+    "NFL team" -> (("fall", "allergi"), ("nfl", "team")). A sentence about "spring allergies" or a
+    "soccer team" is about another kind of the thing."""
+    try:
+        doc = parse(question_clause(question))
+    except Exception:  # noqa: BLE001
+        return ()
+    out = []
+    for t in doc:
+        # Adjacent ("fall allergies"), not inside a longer name.
+        if (
+            t.dep_ == "compound"
+            and t.pos_ in {"NOUN", "PROPN"}
+            and t.head.pos_ == "NOUN"
+            and t.is_alpha
+            and t.head.i == t.i + 1
+        ):
+            out.append((stem(t.text), stem(t.head.text)))
+    return tuple(out)
+
+
 def _wh_head(q: str) -> str | None:
     """The noun a which/what question asks for: "which American car brand is ..." -> "brand"."""
     m = re.search(

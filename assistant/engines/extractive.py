@@ -157,6 +157,7 @@ class ExtractiveEngine:
     FOCUS_BONUS = 0.15  # a sentence naming a kind of the asked-for noun ("which workers" -> "port workers")
     UNTERMINATED_PENALTY = 0.15
     YEAR_CONFLICT_PENALTY = 0.15
+    OTHER_KIND_PENALTY = 0.1  # "spring allergies" for a question about "fall allergies"
     PREAMBLE_WEIGHT = 0.25
     DESCRIPTOR_WEIGHT = 0.5  # words that describe a named subject ("seven-time champion Tom Brady")
     CLAUSE_LEX = 0.5
@@ -289,6 +290,17 @@ class ExtractiveEngine:
                     base -= self.YEAR_CONFLICT_PENALTY
             s.score = base * (0.5 + 0.5 * coverage[s.hit][0])
 
+        # "fall allergies" asked, "spring allergies" said: a sentence about another kind of the thing.
+        # (Unless the kind is what is asked: "which union workers" -> "port workers".)
+        compounds = nlp.question_compounds(question)
+        if not nlp.answer_types(question):
+            asked = nlp.stem(nlp.question_focus(question)[0] or "")
+            compounds = tuple(c for c in compounds if c[1] != asked)
+        if compounds:
+            for s in sorted(usable, key=lambda s: -s.score)[: self.NER_CANDIDATES]:
+                if _other_kind(s, compounds):
+                    s.score -= self.OTHER_KIND_PENALTY
+
         types = nlp.answer_types(question)
         why = bool(re.match(r"^\W*why\b", nlp.question_clause(question), re.IGNORECASE))
         focus = None if (types or why) else nlp.question_focus(question)[0]
@@ -337,6 +349,8 @@ class ExtractiveEngine:
             votes = _entity_votes(top, [[e[0] for e in es] for es in found])
             if DEBUG:
                 print("  votes", sorted(votes.items(), key=lambda kv: -kv[1])[:8])
+                for s, es, an in list(zip(top, found, anchors))[:8]:
+                    print("   ", [(e[0], round(a, 2)) for e, a in zip(es, an)], s.text[:60])
             for s, es, an in zip(top, found, anchors):
                 s.typed = bool(es)
                 if es:
@@ -581,6 +595,20 @@ def _anchor(
     return min(1.0, _lex(weights, clause_terms) / whole)
 
 
+def _other_kind(s: _Sent, compounds: tuple[tuple[str, str], ...]) -> bool:
+    """The sentence names the question's noun with another noun modifier and never the question's."""
+    for mod, noun in compounds:
+        if mod in s.terms or not any(nlp.stem(w) == noun for w in nlp.words(s.text)):
+            continue
+        for t in nlp.parse(s.text):
+            if nlp.stem(t.text) != noun:
+                continue
+            mods = [c for c in t.lefts if c.dep_ == "compound" and c.pos_ in {"NOUN", "PROPN"} and c.is_alpha]
+            if mods and all(nlp.stem(c.text) != mod for c in mods):
+                return True
+    return False
+
+
 def _in_dateline(text: str, ent: nlp.Entity) -> bool:
     m = _DATELINE.match(text)
     return bool(m) and ent[2] < m.end()
@@ -604,11 +632,35 @@ def _focus_phrases(text: str, focus: str, q_terms: dict[str, float]) -> list[str
     for t in nlp.parse(text):
         if nlp.stem(t.text) != f_stem or t.pos_ not in {"NOUN", "PROPN"}:
             continue
+        keys = set(q_terms)
         mods = [c for c in t.lefts if c.dep_ in {"compound", "nmod"} and c.pos_ in {"NOUN", "PROPN"}]
-        new = [c for c in mods if not c.is_stop and not nlp.term_in(nlp.stem(c.text), set(q_terms))]
+        new = [c for c in mods if not c.is_stop and not nlp.term_in(nlp.stem(c.text), keys)]
         if new:
             out.append(" ".join([c.text for c in mods] + [t.text]))
+            continue
+        # "Threats to the bug include sea level rise, climate change ...", "The main culprit is
+        # ragweed", "X is the biggest threat", "threats such as X": the noun equated with new words.
+        h = t.head
+        said = []
+        if t.dep_ in {"nsubj", "nsubjpass"} and h.lower_ in _EQUATING:
+            said = [c for c in h.children if c.dep_ in {"attr", "dobj", "oprd", "acomp"}]
+        elif t.dep_ == "attr" and h.lower_ in _EQUATING:
+            said = [c for c in h.children if c.dep_ == "nsubj"]
+        for c in t.children:
+            if c.dep_ == "prep" and c.lower_ in {"including", "like", "as"}:
+                said.extend(g for g in c.children if g.dep_ == "pobj")
+        for c in said:
+            phrase = " ".join(x.text for x in c.subtree)
+            terms = [nlp.stem(w) for w in nlp.words(phrase) if not nlp.is_stop(w)]
+            if sum(1 for x in terms if not nlp.term_in(x, keys)) >= 1:
+                out.append(phrase)
     return out
+
+
+_EQUATING = {
+    "is", "are", "was", "were", "be", "been", "remain", "remains", "remained", "include", "includes",
+    "included", "including", "involve", "involves", "became", "become", "becomes",
+}  # fmt: skip
 
 
 _NAME_RUN = re.compile(r"[A-Z][\w.&'’-]*(?:\s+(?:(?:of|for|and|&|the)\s+)?[A-Z][\w.&'’-]*)*")
