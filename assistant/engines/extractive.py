@@ -169,6 +169,7 @@ class ExtractiveEngine:
     VOTE_SHARE = 1.0  # part of the type bonus that depends on how many good sentences name the same entity
     MIN_KEY_COVERAGE = 0.5  # share of the question's names/numbers the chosen passage must hold
     MIN_TERM_COVERAGE = 0.5  # share of the question's other content words (weighted)
+    OTHER_TYPED_SHARE = 0.7  # a sentence elsewhere naming the asked-for thing joins an untyped best this good
     NEIGHBOUR_SHARE = 0.6  # a neighbour this good (relative to the best) joins it
     MAX_CHARS = 320  # a second sentence is added only while the answer stays this short-ish
 
@@ -405,7 +406,7 @@ class ExtractiveEngine:
         if reason:
             return Draft(abstention(question), True, support=support, reason=reason)
 
-        chosen = self._compose(best, sents, by_passage, types)
+        chosen = self._compose(best, sents, by_passage, types, ranked if (types or focus or why) else [])
         text = " ".join(f"{s.text} [{s.hit + 1}]" for s in chosen)
         return Draft(
             text,
@@ -441,7 +442,12 @@ class ExtractiveEngine:
         return out
 
     def _compose(
-        self, best: _Sent, sents: list[_Sent], by_passage: dict[int, list[int]], types
+        self,
+        best: _Sent,
+        sents: list[_Sent],
+        by_passage: dict[int, list[int]],
+        types: frozenset[str] | None,
+        ranked: list[_Sent],
     ) -> list[_Sent]:
         chosen = [best]
         if self.settings.max_answer_sentences < 2:
@@ -461,6 +467,11 @@ class ExtractiveEngine:
                     ents = nlp.entities([o.text])[0]
                     if any(e[1] in types for e in ents):
                         return [best, o] if o is nxt else [o, best]
+        # ... or in a sentence elsewhere nearly as good: the best one sets the scene, that one answers.
+        if ranked and not best.typed:
+            for o in ranked[1 : self.NER_CANDIDATES]:
+                if o.typed and len(o.text) <= room and o.score >= self.OTHER_TYPED_SHARE * best.score:
+                    return [best, o]
         # The evidence continues in a neighbour that is good evidence itself.
         options = [o for o in (nxt, prev) if o is not None and o.usable and len(o.text) <= room]
         options = [
