@@ -187,12 +187,9 @@ class Store:
     # -- reading chunks ----------------------------------------------------------------------
     def dense(self, embedding: Any, n: int, filters: SearchFilters | None) -> list[tuple[str, float, str, dict]]:
         """Nearest chunks: (chunk_id, cosine similarity, text, metadata)."""
-        total = self.chunks.count()
-        if total == 0:
-            return []
         res = self.chunks.query(
             query_embeddings=[embedding],
-            n_results=min(n, total),
+            n_results=n,  # Chroma returns fewer when the collection holds fewer
             where=chroma_where(filters),
             include=["distances", "documents", "metadatas"],
         )
