@@ -144,10 +144,18 @@ class Store:
             documents=[d.text for d, _ in docs],
             metadatas=metas,
         )
-        for d, _ in docs:
-            if replaced is not None and d.doc_id not in replaced:
-                continue
-            self.chunks.delete(where={"$and": [{"doc_id": d.doc_id}, {"v": {"$ne": version_of(d.hash)}}]})
+        stale = [d for d, _ in docs if replaced is None or d.doc_id in replaced]
+        if stale:
+            # One delete for the group: their chunks of any version but the new ones (versions are
+            # content hashes, and equal contents are skipped as duplicates, so none is shared).
+            self.chunks.delete(
+                where={
+                    "$and": [
+                        {"doc_id": {"$in": [d.doc_id for d in stale]}},
+                        {"v": {"$nin": [version_of(d.hash) for d in stale]}},
+                    ]
+                }
+            )
         self.touch()
 
     def remove(self, doc_id: str) -> bool:
