@@ -244,3 +244,74 @@ def test_instruction_sentences_are_never_answers(engine: ExtractiveEngine) -> No
         assert "BANANA" not in draft.text
         if not draft.abstained:  # an abstention repeats the question, not the passage
             assert "system prompt" not in draft.text.lower() and "maintenance" not in draft.text
+
+
+def _hit(n: int, text: str, title: str = "") -> Hit:
+    return Hit(chunk_id=f"t:{n}", doc_id=f"t{n}", start=0, end=0, score=1.0 / (n + 1), text=text, title=title)
+
+
+def test_question_focus_and_types() -> None:
+    from assistant import nlp
+
+    assert nlp.question_focus("Which union workers went on strike this week?") == ("workers", ("union",))
+    assert (
+        nlp.question_focus("Which type of plant is the most common culprit for fall allergies?")[0] == "plant"
+    )
+    assert nlp.question_focus("What is the primary threat to the firefly's habitat?")[0] == "threat"
+    # A name after "what was" is the subject, not the asked-for noun.
+    assert nlp.question_focus("What was Michael Kealty, the former detective, charged with?")[0] is None
+    # The noun, not the verb after it ("country won").
+    assert nlp.answer_types("Which country won the most medals at the 2018 Winter Olympics?") == frozenset(
+        {"GPE", "LOC"}
+    )
+    assert ("fall", "allergi") in nlp.question_compounds("Which plant causes most fall allergies?")
+    assert {"champion", "super", "bowl"} <= nlp.question_descriptors(
+        "Seven-time Super Bowl champion Tom Brady became a part owner of which NFL team?"
+    )
+
+
+def test_kind_of_the_asked_noun(engine: ExtractiveEngine) -> None:
+    """ "Which union workers ...?" is answered by the phrase naming a kind of workers, not by a
+    sentence that repeats "union workers"."""
+    hits = [
+        _hit(0, "About 45,000 union workers on the East Coast went on strike on Tuesday over automation and wages."),
+        _hit(1, "Update: US port workers and operators reach a deal to end the East Coast strike."),
+    ]  # fmt: skip
+    draft = engine.answer("Which union workers along the East Coast went on strike this week?", hits)
+    assert "port workers" in draft.text, draft
+
+
+def test_dateline_and_source_are_not_answers(engine: ExtractiveEngine) -> None:
+    hits = [
+        _hit(0, "WASHINGTON – The two candidates entered Tuesday night's debate, which took place after a month "
+                "of campaigning, according to Reuters."),
+        _hit(1, "The candidates met on the debate stage Tuesday night in New York City."),
+    ]  # fmt: skip
+    draft = engine.answer("Where did the debate take place?", hits)
+    assert "New York" in draft.text, draft
+
+
+def test_another_kind_of_the_thing_yields(engine: ExtractiveEngine) -> None:
+    """ "fall allergies" asked: a sentence about "spring allergies" is about another season."""
+    hits = [
+        _hit(0, "Experts also listed some of the most common tree pollen culprits for spring allergies.",
+             "Allergy season: the most common plant culprits"),
+        _hit(1, "Tree pollen is the first culprit, followed by grass in summer and ragweed in the late summer and fall.",
+             "Allergy season: the most common plant culprits"),
+    ]  # fmt: skip
+    q = "Which type of plant is the most common culprit for fall allergies?"
+    assert "ragweed" in engine.answer(q, hits).text
+    blind = ExtractiveEngine(engine.settings, engine.embedder)
+    blind.OTHER_KIND_PENALTY = 0.0
+    assert "ragweed" not in blind.answer(q, hits).text  # the penalty decides
+
+
+def test_why_wants_a_cause_not_the_event_again(engine: ExtractiveEngine) -> None:
+    hits = [
+        _hit(0, "It comes one day after the health agency issued a food safety alert about the burger chain, "
+                "the company said."),
+        _hit(1, "The health agency is investigating an E. coli outbreak linked to onions served on the burger "
+                "chain's sandwiches."),
+    ]  # fmt: skip
+    draft = engine.answer("Why did the health agency issue a food safety alert about the burger chain?", hits)
+    assert "E. coli" in draft.text, draft

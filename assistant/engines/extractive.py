@@ -15,18 +15,38 @@ No generative model. For a question and numbered passages it
    also inherits 0.8 of the previous sentence's lexical evidence); ``lex`` is the weighted share
    of the question's content-word stems present -- weights are a prior (names and numbers 1.5,
    asking words like "happen" 0.3; with a preamble, "Walz and Vance debated. Where did ...?",
-   the preamble's other words 0.25) times a smoothed IDF over the candidate sentences, and the
-   asking clause's own words count for half of ``lex``; ``coverage`` is the share of the
-   question's terms found in the sentence's passage (and its title). The answer-type bonus
-   (spaCy NER on the 20 best candidates only): who -> PERSON/ORG (NORP half), where -> GPE/LOC/
-   FAC, how many -> CARDINAL/MONEY/QUANTITY/PERCENT, when -> DATE/TIME, how old -> CARDINAL
-   (DATE half), which/what <noun> -> by the noun; a sentence naming an entity of that type that
-   the question does not contain gets ``0.2 * vote`` (vote: the summed scores of the candidate
-   sentences naming the same entity, relative to the best-voted entity -- sources that agree win),
-   one without gets ``-0.08``;
-3. answers with the best sentence, plus an adjacent one when the pair is better evidence (the
-   best sentence leans on the one before it, the asked-for entity is in the neighbour, or the
-   neighbour scores at least 0.6 of the best) while the answer stays within ~320 characters;
+   the preamble's other words 0.25; words describing a named subject, "seven-time Super Bowl
+   champion Tom Brady", "Michael Kealty, the former police detective", half) times a smoothed
+   IDF over the candidate sentences, and the asking clause's own words count for half of
+   ``lex``; ``coverage`` is the share of the question's terms found in the sentence's passage
+   (and its title). ``- 0.1`` for a sentence naming another kind of a compound noun of the
+   question and never the question's kind ("spring allergies" for "fall allergies", "soccer
+   team" for "NFL team"; not for the asked-for noun itself: "which union workers" wants
+   another kind of workers);
+   then what the question asks for, on the 20 best candidates:
+
+   - an entity type (spaCy NER): who -> PERSON/ORG (NORP half), where -> GPE/LOC/FAC, how many
+     -> CARDINAL/MONEY/QUANTITY/PERCENT, when -> DATE/TIME, how old -> CARDINAL (DATE half),
+     which/what <noun> -> by the noun (found by parsing the question: "which type of plant" ->
+     plant, "which country won" -> country). Entities the question names, a news dateline's
+     ("WASHINGTON --"), a cited source's ("according to ESPN", "Reuters reported") and those that
+     only qualify a name of the question ("Gov. Tim Walz of Minnesota") do not count. A sentence
+     naming such an entity gets ``0.2 * vote * (0.2 + 0.8 * anchor)`` (vote: the summed scores of
+     the candidate sentences naming the same entity, relative to the best-voted entity -- sources
+     that agree win; anchor: the share of the sentence's ``lex`` evidence inside the entity's own
+     clause, so "Trump held a debate in Philadelphia" says little about where Walz and Vance
+     debated), one without gets ``-0.08``;
+   - a noun without an entity type ("which union workers", "what is the primary threat"): a
+     sentence naming a kind of it the question does not ("US port workers") or equating it with
+     new words ("threats include sea level rise ...", "the main culprit is ragweed") gets
+     ``0.15 * vote``;
+   - why: a sentence whose causal connective (because, due to, after, amid, linked to ...) leads
+     to words the question does not already say gets ``+0.2``, one without ``-0.08`` ("It comes
+     after the CDC issued a food safety alert" restates the question's event);
+3. answers with the best sentence, plus one more when the pair is better evidence (the best
+   sentence leans on the one before it; the best does not name the asked-for thing and its
+   neighbour, or a sentence of any passage scoring at least 0.7 of it, does; or the neighbour
+   scores at least 0.6 of the best) while the answer stays within ~320 characters;
 4. abstains ("The indexed sources do not say ...") when the evidence is weak: under half of the
    question's names are in the chosen passage, or under half of its other content words are there
    and the meaning does not match either (window cosine < 0.55), or the score is under
@@ -697,7 +717,7 @@ def _gives_cause(text: str, q_terms: dict[str, float]) -> bool:
                 units.extend([nlp.stem(w)] for w in nlp.words(part) if not nlp.is_stop(w) and not w.isdigit())
         units = [u for u in units if u][:8]
         old = sum(1 for u in units if any(nlp.term_in(t, keys) for t in u))
-        if len(units) - old >= 2 and old <= 1:
+        if len(units) - old >= 2 and len(units) - old > old:
             return True
     return False
 
