@@ -116,11 +116,32 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
+# Irregular verb forms the stemmer leaves apart from their verb ("won"/"wins", "sent"/"send").
+_IRREGULAR = {
+    "won": "win", "took": "take", "taken": "take", "sent": "send", "met": "meet", "held": "hold", "led": "lead",
+    "lost": "lose", "paid": "pay", "sold": "sell", "bought": "buy", "built": "build", "brought": "bring",
+    "began": "begin", "begun": "begin", "became": "become", "came": "come", "chose": "choose", "chosen": "choose",
+    "drove": "drive", "driven": "drive", "gave": "give", "given": "give", "grew": "grow", "grown": "grow",
+    "kept": "keep", "knew": "know", "known": "know", "made": "make", "ran": "run", "spent": "spend",
+    "spoke": "speak", "spoken": "speak", "stood": "stand", "struck": "strike", "taught": "teach",
+    "thought": "think", "told": "tell", "went": "go", "gone": "go", "wrote": "write", "written": "write",
+    "shot": "shoot", "fought": "fight", "caught": "catch", "sought": "seek", "threw": "throw",
+    "thrown": "throw", "broke": "break", "broken": "break", "flew": "fly", "flown": "fly", "drew": "draw",
+    "drawn": "draw", "ate": "eat", "eaten": "eat", "froze": "freeze", "frozen": "freeze", "hid": "hide",
+    "hidden": "hide", "rode": "ride", "stole": "steal", "stolen": "steal", "swore": "swear", "sworn": "swear",
+    "woke": "wake", "withdrew": "withdraw", "withdrawn": "withdraw", "overtook": "overtake", "undertook": "undertake",
+    "forgave": "forgive", "forbade": "forbid", "shook": "shake", "shaken": "shake", "slain": "slay",
+    "dealt": "deal", "meant": "mean", "felt": "feel", "heard": "hear", "sang": "sing", "sung": "sing",
+    "swam": "swim", "bore": "bear", "borne": "bear", "beaten": "beat", "bitten": "bite", "arose": "arise",
+    "arisen": "arise", "sank": "sink", "sunk": "sink", "spun": "spin", "stuck": "stick", "hung": "hang",
+}  # fmt: skip
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     w = word.lower().replace("’", "'")
     w = w.removesuffix("'s").replace(",", "").replace(".", "")
-    return _stemmer().stemWord(w)
+    return _stemmer().stemWord(_IRREGULAR.get(w, w))
 
 
 def is_stop(word: str) -> bool:
