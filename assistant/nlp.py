@@ -1,10 +1,16 @@
 """Light language tools shared by the extractive engine and citation verification.
 
 - ``split_sentences``: rule-based sentence spans with character offsets (fast, no model);
-- ``content_terms`` / ``term_weight`` / ``term_in``: stemmed content words and fuzzy matching;
+- ``content_terms`` / ``term_weight`` / ``term_in``: stemmed content words (irregular verb forms
+  meet their verb: "won"/"win") and fuzzy matching;
 - ``numbers``: the numbers a text states, normalised ("six" == "6", "8,000" == "8000");
 - ``entities``: spaCy NER, the model loaded lazily once per process, only the ``ner`` pipe;
+- ``parse``: spaCy tagger + parser (no NER), loaded lazily once, for questions and the few
+  candidate sentences whose structure matters; docs memoised;
 - ``answer_types``: which entity labels answer a question ("who" -> PERSON/ORG/NORP ...);
+- ``question_focus`` / ``question_descriptors`` / ``question_compounds``: what a question asks
+  for ("which union workers" -> workers), the words describing its named subject ("seven-time
+  champion Tom Brady"), its noun compounds ("fall allergies");
 - ``is_question`` / ``is_instruction`` / ``is_heading``: sentences that are never answers;
 - ``embed_cached``: embeddings memoised by text, so the engine and verification share them.
 """
@@ -515,7 +521,7 @@ def get_parser() -> Any:
 
 
 _PARSE_CACHE: OrderedDict[str, Any] = OrderedDict()
-_PARSE_CACHE_MAX = 2048
+_PARSE_CACHE_MAX = 1024
 
 
 def parse(text: str) -> Any:
