@@ -202,17 +202,10 @@ def _claim_weights(claim: str) -> dict[str, float]:
     return weights
 
 
-def _recall(weights: dict[str, float], terms: frozenset[str]) -> float:
-    total = sum(weights.values())
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in weights.items() if nlp.term_in(t, terms)) / total
-
-
 def support(claim: str, claim_vec: np.ndarray, view: _PassageView) -> Support:
     """How well one passage supports one claim; see the module docstring for the rule."""
     weights = _claim_weights(claim)
-    recall = _recall(weights, view.terms)
+    recall = nlp.weighted_recall(weights, view.terms)
     if view.vecs.shape[0]:
         sims = view.vecs @ claim_vec
         pair_sims = view.pair_vecs @ claim_vec if view.pair_vecs.shape[0] else np.zeros(0)
@@ -225,14 +218,14 @@ def support(claim: str, claim_vec: np.ndarray, view: _PassageView) -> Support:
     if sims.size:
         best, best_val = None, -9.0
         for i, (a, b) in enumerate(view.spans):
-            val = 0.5 * float(sims[i]) + 0.5 * _recall(weights, view.sent_terms[i])
+            val = 0.5 * float(sims[i]) + 0.5 * nlp.weighted_recall(weights, view.sent_terms[i])
             if val > best_val:
                 best, best_val = (a, b), val
         single_val = best_val
         for i in range(len(view.spans) - 1):
             if best not in (view.spans[i], view.spans[i + 1]):
                 continue
-            val = 0.5 * float(pair_sims[i]) + 0.5 * _recall(
+            val = 0.5 * float(pair_sims[i]) + 0.5 * nlp.weighted_recall(
                 weights, view.sent_terms[i] | view.sent_terms[i + 1]
             )
             if val > max(best_val, single_val + 0.1):  # a pair must be clearly better than its best sentence
@@ -248,7 +241,7 @@ def support(claim: str, claim_vec: np.ndarray, view: _PassageView) -> Support:
     # The claim's own words other than names: a short claim scores a low cosine against a long
     # sentence, but its descriptive words must then all but all be there.
     plain = {t: w for t, w in weights.items() if w < 1.5}
-    plain_recall = _recall(plain, view.terms) if plain else 1.0
+    plain_recall = nlp.weighted_recall(plain, view.terms) if plain else 1.0
     ok = (
         cos >= COS_ALONE
         or (recall >= RECALL_HIGH and cos >= COS_WITH_HIGH_RECALL)

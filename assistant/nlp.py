@@ -757,3 +757,11 @@ def embed_cached(embedder: Any, texts: Iterable[str]) -> np.ndarray:
 def normalize_rows(m: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(m, axis=-1, keepdims=True)
     return m / np.maximum(n, 1e-9)
+
+
+def weighted_recall(weights: dict[str, float], terms: frozenset[str]) -> float:
+    """Share of the weighted terms (stems) found in ``terms``: how much of a text another one covers."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in weights.items() if term_in(t, terms)) / total

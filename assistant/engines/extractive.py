@@ -271,10 +271,10 @@ class ExtractiveEngine:
             by_passage.setdefault(s.hit, []).append(j)
         for j, s in enumerate(sents):
             s.cos = float(sv[j] @ qv)
-            s.lex = _lex(weights, s.terms)
+            s.lex = nlp.weighted_recall(weights, s.terms)
             if clause_weights:
                 # The asking clause's own words decide between sentences about the same scene.
-                s.lex = (1 - self.CLAUSE_LEX) * s.lex + self.CLAUSE_LEX * _lex(clause_weights, s.terms)
+                s.lex = (1 - self.CLAUSE_LEX) * s.lex + self.CLAUSE_LEX * nlp.weighted_recall(clause_weights, s.terms)
             idx = by_passage[s.hit]
             k = idx.index(j)
             wins = []
@@ -286,11 +286,11 @@ class ExtractiveEngine:
             s.lex_win = s.lex
             if k > 0 and _LEANS_BACK.match(s.text):
                 # "This package includes ...": the sentence before says what "this package" is.
-                s.lex = max(s.lex, self.LEAN_CREDIT * _lex(weights, s.terms | sents[idx[k - 1]].terms))
+                s.lex = max(s.lex, self.LEAN_CREDIT * nlp.weighted_recall(weights, s.terms | sents[idx[k - 1]].terms))
             for o in wins:
                 v = sv[j] + sv[o]
                 s.cos_win = max(s.cos_win, float(v @ qv) / max(float(np.linalg.norm(v)), 1e-9))
-                s.lex_win = max(s.lex_win, _lex(weights, s.terms | sents[o].terms))
+                s.lex_win = max(s.lex_win, nlp.weighted_recall(weights, s.terms | sents[o].terms))
         n = len(passages)
         q_years = set(_YEAR.findall(question))
         for s in usable:
@@ -503,13 +503,6 @@ class ExtractiveEngine:
         return chosen
 
 
-def _lex(weights: dict[str, float], terms: frozenset[str]) -> float:
-    total = sum(weights.values())
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in weights.items() if nlp.term_in(t, terms)) / total
-
-
 def _key_terms(question: str, q_terms: dict[str, float]) -> set[str]:
     """Names and numbers of the question (entities, capitalised words inside a sentence, digits)."""
     keys: set[str] = set()
@@ -620,10 +613,10 @@ def _anchor(
                 continue
             stack.append(c)
     clause_terms = frozenset(nlp.content_terms(" ".join(doc[i].text for i in sorted(inside))))
-    whole = _lex(weights, s_terms)
+    whole = nlp.weighted_recall(weights, s_terms)
     if whole <= 0:
         return 1.0
-    return min(1.0, _lex(weights, clause_terms) / whole)
+    return min(1.0, nlp.weighted_recall(weights, clause_terms) / whole)
 
 
 def _other_kind(s: _Sent, compounds: tuple[tuple[str, str], ...]) -> bool:
