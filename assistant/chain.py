@@ -105,7 +105,42 @@ def _prepare(engine: Engine, x: dict[str, Any]) -> dict[str, Any]:
 def _retrieve(searcher: Any, default_k: int, x: dict[str, Any]) -> dict[str, Any]:
     k = x.get("k") or default_k
     pool = searcher.search(x["standalone"], k * PERIOD_POOL, x["filters"])
-    return {**x, "passages": prefer_period(pool, x["frame"], x["as_of"], k)}
+    passages = prefer_period(pool, x["frame"], x["as_of"], k)
+    context = searcher.settings.passage_context_chars
+    if context and passages:
+        passages = widen(passages, searcher.store.texts(h.doc_id for h in passages), context)
+    return {**x, "passages": passages}
+
+
+def widen(hits: list[Hit], texts: dict[str, str], chars: int) -> list[Hit]:
+    """Give each passage up to ``chars`` of its document on either side, cut at sentence ends.
+
+    The chunk that matched stays inside; the engine and the reader see the sentences around it,
+    where the answer to a question about the chunk's topic often is.
+    """
+    from index.chunking import split_sentences
+
+    out = []
+    for h in hits:
+        text = texts.get(h.doc_id)
+        if text is None or text[h.start : h.end] != h.text:
+            out.append(h)
+            continue
+        lo, hi = max(0, h.start - chars), min(len(text), h.end + chars)
+        spans = split_sentences(text, lo, hi)
+        start = min([a for a, _ in spans if _sentence_starts(text, a)] + [h.start])
+        end = max([b for _, b in spans if b == len(text) or text[b - 1] in _ENDS] + [h.end])
+        out.append(h.model_copy(update={"start": start, "end": end, "text": text[start:end]}))
+    return out
+
+
+_ENDS = ".!?…\"'”’)]"
+
+
+def _sentence_starts(text: str, pos: int) -> bool:
+    """Whether a sentence begins at ``pos`` (not in the middle of one)."""
+    before = text[:pos].rstrip()
+    return not before or before[-1] in _ENDS or text[len(before) : pos].count("\n") > 0
 
 
 def abstention(question: str, since: date | None = None, until: date | None = None) -> str:

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     rerank_feature_scale: float = Field(
         default=1.0, ge=0, description="Common factor on the rerank's text-feature weights (0: cosine only)."
     )
+    passage_context_chars: int = Field(
+        default=1000, ge=0, description="Document text (cut at sentences) added on each side of a retrieved chunk."
+    )
+
     # Answering
     engine: EngineName = "auto"
     openai_base_url: str | None = None

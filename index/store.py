@@ -70,6 +70,12 @@ class Store:
             return None
         return _info(doc_id, got["metadatas"][0]), got["documents"][0]
 
+    def texts(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """Full stored texts of these documents (missing ids are left out)."""
+        ids = sorted(set(doc_ids) - {META_ID})
+        got = self.docs.get(ids=ids, include=["documents"]) if ids else {"ids": [], "documents": []}
+        return dict(zip(got["ids"], got["documents"]))
+
     def infos(self, doc_ids: Iterable[str]) -> dict[str, DocumentInfo]:
         ids = sorted(set(doc_ids) - {META_ID})
         out: dict[str, DocumentInfo] = {}

@@ -208,9 +208,26 @@ def test_terminal_chat_keeps_history(seeded: Briefing) -> None:
     }
     script = "Tell me about the drone attack on Kyiv.\nAnd how many of them were intercepted?\n/new\n/quit\n"
     out = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "chat"], input=script, capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "assistant.cli", "chat"], check=False, input=script, capture_output=True, text=True, env=env, timeout=300
     )
     assert out.returncode == 0, out.stderr
     answers = out.stdout.split("\n> ")
     assert "39" in answers[2] and "[1]" in answers[2]
     assert "(new conversation)" in out.stdout
+
+
+def test_passages_handed_to_the_engine_carry_surrounding_sentences(seeded: Briefing) -> None:
+    from assistant.chain import widen
+    from index.types import Hit
+
+    passages = seeded.retrieve("How many districts were hit by debris?")
+    doc = seeded.document(passages[0].doc_id).text
+    chunk = seeded.search("How many districts were hit by debris?")[0]
+    assert all(doc[p.start : p.end] == p.text for p in passages)
+    assert passages[0].start <= chunk.start and passages[0].end >= chunk.end
+    assert len(passages[0].text) > len(chunk.text)
+    text = "One. Two is here. Three is the hit. Four follows. Five ends."
+    hit = Hit(chunk_id="c", doc_id="d", text="Three is the hit.", start=18, end=35, score=1.0)
+    wide = widen([hit], {"d": text}, 14)[0]
+    assert wide.text == "Two is here. Three is the hit. Four follows." and text[wide.start : wide.end] == wide.text
+    assert widen([hit], {"d": text}, 12)[0].text == "Three is the hit."  # no half sentences
