@@ -5,13 +5,13 @@ A file may hold a ``## system`` and a ``## user`` section; variables are ``{name
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 
 
-@lru_cache(maxsize=None)
+@cache
 def read(name: str) -> str:
     """The raw text of ``prompts/<name>.md``."""
     return resources.files(__name__).joinpath(f"{name}.md").read_text(encoding="utf-8")

@@ -20,8 +20,8 @@ for _var in list(os.environ):  # tests never pick up a developer's own configura
     if _var.startswith("BRIEFING_") or _var == "OPENAI_API_KEY":
         del os.environ[_var]
 
-from assistant import Briefing  # noqa: E402
-from assistant.config import Settings  # noqa: E402
+from assistant import Briefing
+from assistant.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "assistant" / "sample"
@@ -75,7 +75,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> str:
         pytest.fail("the `chroma` command (from the chromadb package) is not installed")
     port = _free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    log = open(path / "server.log", "w")
+    log = open(path / "server.log", "w")  # noqa: SIM115 - open for the life of the server
     proc = subprocess.Popen(
         [exe, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,

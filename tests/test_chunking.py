@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from index.chunking import chunk_text, get_encoding, split_sentences
@@ -31,9 +33,9 @@ def test_chunks_end_on_sentence_boundaries() -> None:
 def test_overlap_repeats_whole_trailing_sentences() -> None:
     text = " ".join(f"Sentence number {i} is short." for i in range(40))
     chunks = chunk_text(text, size=40, overlap=15)
-    assert any(b.start < a.end for a, b in zip(chunks, chunks[1:]))
+    assert any(b.start < a.end for a, b in itertools.pairwise(chunks))
     no_overlap = chunk_text(text, size=40, overlap=0)
-    assert all(b.start >= a.end for a, b in zip(no_overlap, no_overlap[1:]))
+    assert all(b.start >= a.end for a, b in itertools.pairwise(no_overlap))
 
 
 def test_an_over_long_sentence_is_cut_at_words() -> None:
