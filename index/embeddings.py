@@ -186,7 +186,9 @@ def export_onnx(info: _ModelInfo, target: Path) -> None:
     """Export the HF model with pooling and L2 normalisation inside the graph (fp32)."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # the library logs; progress bars belong to the CLI
     started = time.perf_counter()
     # Eager attention: the default sdpa attention exports a graph that gives wrong vectors.
     model = AutoModel.from_pretrained(str(info.path), attn_implementation="eager", local_files_only=True)
