@@ -30,7 +30,7 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
             passages: list[Hit] = x["passages"]
             draft: list[str] = []
             if passages:
-                for piece in engine.stream(x["standalone"], passages, x["history"]):
+                for piece in engine.stream(x["standalone"], passages, x["history"], today=x["as_of"]):
                     draft.append(piece)
                     yield AnswerDelta(text=piece)
             yield finish(x, "".join(draft))

@@ -231,3 +231,9 @@ def test_passages_handed_to_the_engine_carry_surrounding_sentences(seeded: Brief
     wide = widen([hit], {"d": text}, 14)[0]
     assert wide.text == "Two is here. Three is the hit. Four follows." and text[wide.start : wide.end] == wide.text
     assert widen([hit], {"d": text}, 12)[0].text == "Three is the hit."  # no half sentences
+
+
+def test_llm_prompt_states_the_as_of_date(seeded: Briefing) -> None:
+    with serve("Air defenses intercepted 39 of the 71 drones [1].") as server:
+        _openai(seeded, server.base_url).ask("How many drones were intercepted?", as_of="2030-01-02")
+    assert "2030-01-02" in server.chat_requests[0].prompt_text

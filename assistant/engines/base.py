@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -19,8 +20,10 @@ class Engine(Protocol):
 
     name: str
 
-    def stream(self, question: str, passages: list[Hit], history: list[Turn]) -> Iterator[str]:
-        """Yield the answer text in pieces (one piece is fine)."""
+    def stream(
+        self, question: str, passages: list[Hit], history: list[Turn], *, today: date | None = None
+    ) -> Iterator[str]:
+        """Yield the answer text in pieces (one piece is fine); ``today`` is the as-of date."""
         ...
 
     def condense(self, question: str, history: list[Turn]) -> str:

@@ -60,6 +60,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -207,7 +208,9 @@ class ExtractiveEngine:
 
     # -- Engine protocol ----------------------------------------------------------------------
 
-    def stream(self, question: str, passages: list[Hit], history: list[Turn]) -> Iterator[str]:
+    def stream(
+        self, question: str, passages: list[Hit], history: list[Turn], *, today: date | None = None
+    ) -> Iterator[str]:
         yield self.answer(question, passages).text
 
     def condense(self, question: str, history: list[Turn]) -> str:
@@ -274,7 +277,9 @@ class ExtractiveEngine:
             s.lex = nlp.weighted_recall(weights, s.terms)
             if clause_weights:
                 # The asking clause's own words decide between sentences about the same scene.
-                s.lex = (1 - self.CLAUSE_LEX) * s.lex + self.CLAUSE_LEX * nlp.weighted_recall(clause_weights, s.terms)
+                s.lex = (1 - self.CLAUSE_LEX) * s.lex + self.CLAUSE_LEX * nlp.weighted_recall(
+                    clause_weights, s.terms
+                )
             idx = by_passage[s.hit]
             k = idx.index(j)
             wins = []
@@ -286,7 +291,9 @@ class ExtractiveEngine:
             s.lex_win = s.lex
             if k > 0 and _LEANS_BACK.match(s.text):
                 # "This package includes ...": the sentence before says what "this package" is.
-                s.lex = max(s.lex, self.LEAN_CREDIT * nlp.weighted_recall(weights, s.terms | sents[idx[k - 1]].terms))
+                s.lex = max(
+                    s.lex, self.LEAN_CREDIT * nlp.weighted_recall(weights, s.terms | sents[idx[k - 1]].terms)
+                )
             for o in wins:
                 v = sv[j] + sv[o]
                 s.cos_win = max(s.cos_win, float(v @ qv) / max(float(np.linalg.norm(v)), 1e-9))

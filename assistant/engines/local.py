@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import date
 from importlib import metadata, util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,9 +138,11 @@ class LocalEngine:
 
     # ------------------------------------------------------------------ Engine
 
-    def stream(self, question: str, passages: list[Hit], history: list[Turn]) -> Iterator[str]:
+    def stream(
+        self, question: str, passages: list[Hit], history: list[Turn], *, today: date | None = None
+    ) -> Iterator[str]:
         """Yield the answer as the model generates it (``history`` is not used: see the openai engine)."""
-        messages = self._answer_messages(question, passages)
+        messages = self._answer_messages(question, passages, today)
         got_text = False
         for piece in clean_stream(self._generate(messages, ANSWER_MAX_TOKENS)):
             got_text = True
@@ -170,11 +173,13 @@ class LocalEngine:
     def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         return sum(self.count_tokens(m["content"]) for m in messages) + PROMPT_MARGIN_TOKENS
 
-    def _answer_messages(self, question: str, passages: list[Hit]) -> list[dict[str, str]]:
-        frame = self._prompt_tokens(answer_messages(question, passages, passages_text=""))
+    def _answer_messages(
+        self, question: str, passages: list[Hit], today: date | None = None
+    ) -> list[dict[str, str]]:
+        frame = self._prompt_tokens(answer_messages(question, passages, today=today, passages_text=""))
         budget = max(N_CTX - ANSWER_MAX_TOKENS - frame, 64)
         text = fit_passages(passages, budget, self.count_tokens)
-        return answer_messages(question, passages, passages_text=text)
+        return answer_messages(question, passages, today=today, passages_text=text)
 
     def _generate(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
         with self._lock:

@@ -9,6 +9,7 @@ and never put in a message.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from assistant.engines.base import register
@@ -70,13 +71,15 @@ class OpenAIEngine:
 
     # ------------------------------------------------------------------ Engine
 
-    def stream(self, question: str, passages: list[Hit], history: list[Turn]) -> Iterator[str]:
+    def stream(
+        self, question: str, passages: list[Hit], history: list[Turn], *, today: date | None = None
+    ) -> Iterator[str]:
         """Yield the answer as the server streams it.
 
         ``history`` is not sent: the caller condenses a follow-up into a standalone question
         first, and old answers would cite passages whose numbers no longer mean the same.
         """
-        messages = answer_messages(question, passages)
+        messages = answer_messages(question, passages, today=today)
         got_text = False
         for piece in clean_stream(self._deltas(messages)):
             got_text = True
