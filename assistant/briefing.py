@@ -196,14 +196,13 @@ class Briefing:
 
     def status(self) -> dict[str, Any]:
         """What is answering and where the index lives (for UIs and health checks)."""
-        ep = self.settings.chroma_endpoint
+        from index.store import describe_location
+
         return {
             "engine": self.settings.resolved_engine(),
             "model": self.settings.model if self.settings.resolved_engine() == "openai" else None,
             "embedding_model": self.embedder.name,
-            "index": f"chroma server {ep[0]}:{ep[1]}"
-            if ep
-            else str((self.settings.data_dir / "chroma").resolve()),
+            "index": describe_location(self.settings),
             "documents": self.store.count_documents(),
             "chunks": self.store.count_chunks(),
         }

@@ -153,7 +153,7 @@ def abstention(question: str, since: date | None = None, until: date | None = No
 
 
 PERIOD_POOL = 4
-"""How many times ``k`` candidates to draw when a question names a period."""
+"""How many times ``k`` candidates to draw before ``prefer_period`` re-orders them by date."""
 
 
 RECENCY_HALF_LIFE_DAYS = 30.0

@@ -54,11 +54,11 @@ class Store:
             )
             self.docs = self.client.get_or_create_collection(f"{prefix}_docs", embedding_function=None)
         except Exception as exc:  # connection errors surface here for a server
-            raise StoreError(f"cannot open the Chroma collections ({_where(settings)}): {exc}") from exc
+            raise StoreError(f"cannot open the Chroma collections ({describe_location(settings)}): {exc}") from exc
         stored_model = (self.chunks.metadata or {}).get("embedding_model")
         if embedding_model and stored_model and stored_model != embedding_model:
             raise ConfigError(
-                f"the index at {_where(settings)} was built with {stored_model!r}, not {embedding_model!r}; "
+                f"the index at {describe_location(settings)} was built with {stored_model!r}, not {embedding_model!r}; "
                 "use the same embedding model or a new BRIEFING_COLLECTION / BRIEFING_DATA_DIR"
             )
 
@@ -290,9 +290,10 @@ def _info(doc_id: str, m: dict[str, Any]) -> DocumentInfo:
     )
 
 
-def _where(settings: Settings) -> str:
+def describe_location(settings: Settings) -> str:
+    """Where the index lives, for messages and status."""
     ep = settings.chroma_endpoint
-    return f"Chroma server {ep[0]}:{ep[1]}" if ep else f"embedded Chroma in {settings.data_dir}"
+    return f"Chroma server {ep[0]}:{ep[1]}" if ep else f"embedded Chroma in {(settings.data_dir / 'chroma').resolve()}"
 
 
 def _make_client(settings: Settings) -> Any:
@@ -309,4 +310,4 @@ def _make_client(settings: Settings) -> Any:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
-        raise StoreError(f"cannot open {_where(settings)}: {exc}. Is the server running?") from exc
+        raise StoreError(f"cannot open {describe_location(settings)}: {exc}. Is the server running?") from exc
