@@ -76,8 +76,16 @@ class Settings(BaseSettings):
     rerank_feature_scale: float = Field(
         default=1.0, ge=0, description="Common factor on the rerank's text-feature weights (0: cosine only)."
     )
+    anchor_depth: int = Field(
+        default=5,
+        ge=0,
+        description="After the rerank, each first-stage retriever's best chunk (dense, BM25) is kept within "
+        "this many results (0: off).",
+    )
     passage_context_chars: int = Field(
-        default=1000, ge=0, description="Document text (cut at sentences) added on each side of a retrieved chunk."
+        default=1000,
+        ge=0,
+        description="Document text (cut at sentences) added on each side of a retrieved chunk.",
     )
 
     # Answering

@@ -6,6 +6,7 @@ processes sharing one Chroma server see the same documents.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -104,6 +105,8 @@ class Searcher:
         ranked = sorted(fused.items(), key=lambda kv: kv[1]["score"], reverse=True)
         if self.settings.rerank and len(ranked) > 1:
             ranked = self._rerank(query, qvec, ranked, scored)
+            anchors = [hits[0][0] for hits in (dense, keyword) if hits]
+            ranked = anchor(ranked, anchors, self.settings.anchor_depth)
         infos = self.store.infos(e["meta"]["doc_id"] for _, e in ranked[: k * 3])
         hits: list[Hit] = []
         for cid, e in ranked:
@@ -238,6 +241,29 @@ def fuse_rerank(fused: Any, rescored: Any, weight: float, rrf_k: int) -> np.ndar
     out = np.asarray(fused, dtype=np.float64).copy()
     order = np.argsort(-np.asarray(rescored, dtype=np.float64), kind="stable")
     out[order] += weight / (rrf_k + np.arange(1, len(order) + 1, dtype=np.float64))
+    return out
+
+
+def anchor(
+    ranked: list[tuple[str, dict[str, Any]]], anchors: list[str], depth: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """``ranked`` with every id in ``anchors`` moved up into the first ``depth`` places if it is
+    lower: anchors displaced from the window take its last places (in their ``ranked`` order),
+    the rest keeps its order, and scores are lowered where needed to stay descending.
+
+    The rerank's features were fitted on few questions; keeping the dense and the BM25 retriever's
+    own best passage in view means a misjudged question still shows what either retriever found."""
+    if depth <= 0:
+        return ranked
+    want = set(anchors)
+    late = [item for item in ranked[depth:] if item[0] in want]
+    if not late:
+        return ranked
+    moved = {cid for cid, _ in late}
+    keep = ranked[: depth - len(late)]
+    out = keep + late + [item for item in ranked[len(keep) :] if item[0] not in moved]
+    for (_, prev), (_, e) in itertools.pairwise(out):
+        e["score"] = min(e["score"], prev["score"] - 1e-9)
     return out
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from assistant import Briefing
 from index import rerank
-from index.search import _stem_word, fuse_rerank
+from index.search import _stem_word, anchor, fuse_rerank
 
 
 def order(
@@ -209,6 +209,17 @@ def test_fusion_keeps_a_passage_both_retrievers_rank_first_in_the_top_five() -> 
     top5 = np.argsort(-fuse_rerank(fused, rescored, 0.5, 10), kind="stable")[:5]
     assert 0 in top5
     assert 0 not in np.argsort(-fuse_rerank(fused, rescored, 1e6, 10), kind="stable")[:5]
+
+
+def test_each_retrievers_best_passage_is_kept_within_the_anchor_depth() -> None:
+    ranked = [(f"c{i}", {"score": 1.0 - i / 10}) for i in range(10)]
+    out = anchor([(c, dict(e)) for c, e in ranked], ["c8", "c1", "c6"], 5)
+    # c1 is already in view; c6 and c8 take the window's last places in their ranked order
+    assert [c for c, _ in out] == ["c0", "c1", "c2", "c6", "c8", "c3", "c4", "c5", "c7", "c9"]
+    scores = [e["score"] for _, e in out]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)
+    assert [c for c, _ in anchor(ranked, ["c8"], 0)] == [c for c, _ in ranked]  # 0: off
+    assert anchor(ranked, ["c2"], 5) is ranked  # nothing to move
 
 
 def test_shrunk_weights_scale_the_features_not_the_cosine() -> None:
