@@ -36,6 +36,9 @@ class _Keyword:
     vocab: dict[str, int]
     pos: dict[str, int]  # chunk id -> row
     df: np.ndarray  # token id -> number of chunks holding it
+    days: np.ndarray  # published-day ordinal per chunk (0: undated)
+    sources: np.ndarray
+    doc_ids: np.ndarray
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
@@ -199,7 +202,7 @@ class Searcher:
         q = [t for t in tokenize([query])[0] if t in kw.vocab]
         if not q:
             return [], None
-        mask = _mask(kw.metas, filters)
+        mask = _mask(kw, filters)
         if mask is not None and not mask.any():
             return [], None
         scores = np.asarray(kw.bm25.get_scores(q, weight_mask=mask), dtype=np.float32)
@@ -230,7 +233,12 @@ class Searcher:
             bm25.index(tokens, show_progress=False)
             df = np.diff(np.asarray(bm25.scores["indptr"]))
             pos = {cid: i for i, cid in enumerate(ids)}
-            self._kw = _Keyword(gen, ids, texts, metas, bm25, bm25.vocab_dict, pos, df)
+            days = np.array([int(m.get("day") or 0) for m in metas], dtype=np.int64)
+            sources = np.array([m.get("source") or "" for m in metas], dtype=object)
+            doc_ids = np.array([m.get("doc_id") or "" for m in metas], dtype=object)
+            self._kw = _Keyword(
+                gen, ids, texts, metas, bm25, bm25.vocab_dict, pos, df, days, sources, doc_ids
+            )
             log.info("keyword index rebuilt: %d chunks", len(ids))
             return self._kw
 
@@ -267,21 +275,19 @@ def anchor(
     return out
 
 
-def _mask(metas: list[dict], filters: SearchFilters | None) -> np.ndarray | None:
+def _mask(kw: _Keyword, filters: SearchFilters | None) -> np.ndarray | None:
+    """1.0 for each chunk of the keyword index that ``filters`` admits (``SearchFilters.admits``,
+    vectorised), None without filters."""
     if filters is None or filters.is_empty():
         return None
-    keep = np.ones(len(metas), dtype=bool)
+    keep = np.ones(len(kw.ids), dtype=bool)
     if filters.sources:
-        allowed = set(filters.sources)
-        keep &= np.array([m.get("source") in allowed for m in metas])
-    if filters.since or filters.until or filters.as_of:
-        lo = filters.since.toordinal() if filters.since else (1 if filters.until else 0)
-        bounds = [d.toordinal() for d in (filters.until, filters.as_of) if d]
-        hi = min(bounds) if bounds else 10**9
-        keep &= np.array([lo <= m.get("day", 0) <= hi for m in metas])
+        keep &= np.isin(kw.sources, list(filters.sources))
     if filters.doc_ids:
-        ids = set(filters.doc_ids)
-        keep &= np.array([m.get("doc_id") in ids for m in metas])
+        keep &= np.isin(kw.doc_ids, list(filters.doc_ids))
+    bounds = filters.day_bounds()
+    if bounds is not None:
+        keep &= (kw.days >= bounds[0]) & (kw.days <= bounds[1])
     return keep.astype(np.float32)
 
 

@@ -18,12 +18,14 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, StoreError
-from index.types import Chunk, DocumentInfo, RawDocument, SearchFilters
+from index.types import NO_DAY_LIMIT, Chunk, DocumentInfo, RawDocument, SearchFilters
 
 log = logging.getLogger(__name__)
 
 META_ID = "__briefing_meta__"
 _GET_PAGE = 5000
+DENSE_OVERFETCH = 4
+"""How many times ``n`` an unfiltered dense query fetches before filtering in Python."""
 
 
 def version_of(content_hash: str) -> str:
@@ -54,7 +56,9 @@ class Store:
             )
             self.docs = self.client.get_or_create_collection(f"{prefix}_docs", embedding_function=None)
         except Exception as exc:  # connection errors surface here for a server
-            raise StoreError(f"cannot open the Chroma collections ({describe_location(settings)}): {exc}") from exc
+            raise StoreError(
+                f"cannot open the Chroma collections ({describe_location(settings)}): {exc}"
+            ) from exc
         stored_model = (self.chunks.metadata or {}).get("embedding_model")
         if embedding_model and stored_model and stored_model != embedding_model:
             raise ConfigError(
@@ -175,7 +179,9 @@ class Store:
 
     def cleanup(self) -> int:
         """Delete chunks left by interrupted runs (no committed document of that version)."""
-        committed = {i: m.get("content_hash", "") for i, m in self._iter_get(self.docs, include=["metadatas"])}
+        committed = {
+            i: m.get("content_hash", "") for i, m in self._iter_get(self.docs, include=["metadatas"])
+        }
         stale = [
             cid
             for cid, m in self._iter_get(self.chunks, include=["metadatas"])
@@ -199,12 +205,27 @@ class Store:
         return got["metadatas"][0]["generation"] if got["ids"] else ""
 
     # -- reading chunks ----------------------------------------------------------------------
-    def dense(self, embedding: Any, n: int, filters: SearchFilters | None) -> list[tuple[str, float, str, dict]]:
-        """Nearest chunks: (chunk_id, cosine similarity, text, metadata)."""
+    def dense(
+        self, embedding: Any, n: int, filters: SearchFilters | None
+    ) -> list[tuple[str, float, str, dict]]:
+        """Nearest chunks: (chunk_id, cosine similarity, text, metadata).
+
+        A filter that keeps most chunks (typically an as-of date) is applied to an unfiltered
+        query's first ``DENSE_OVERFETCH * n`` results when enough of them pass: a Chroma query
+        with a broad ``where`` is many times slower than one without. Narrow filters, or too few
+        passing, go to Chroma's filtered query; both give the same chunks."""
+        where = chroma_where(filters)
+        if where is not None and not filters.doc_ids:
+            got = [hit for hit in self._query(embedding, n * DENSE_OVERFETCH, None) if filters.admits(hit[3])]
+            if len(got) >= n:
+                return got[:n]
+        return self._query(embedding, n, where)
+
+    def _query(self, embedding: Any, n: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
         res = self.chunks.query(
             query_embeddings=[embedding],
             n_results=n,  # Chroma returns fewer when the collection holds fewer
-            where=chroma_where(filters),
+            where=where,
             include=["distances", "documents", "metadatas"],
         )
         return [
@@ -241,14 +262,13 @@ def chroma_where(filters: SearchFilters | None) -> dict | None:
     clauses: list[dict] = []
     if filters.sources:
         clauses.append({"source": {"$in": list(filters.sources)}})
-    if filters.since:
-        clauses.append({"day": {"$gte": filters.since.toordinal()}})
-    if filters.until:
-        clauses.append({"day": {"$lte": filters.until.toordinal()}})
-        if not filters.since:
-            clauses.append({"day": {"$gte": 1}})  # an explicit range leaves out undated documents
-    if filters.as_of:
-        clauses.append({"day": {"$lte": filters.as_of.toordinal()}})  # undated (0) stay
+    bounds = filters.day_bounds()
+    if bounds is not None:
+        lo, hi = bounds
+        if lo > 0:
+            clauses.append({"day": {"$gte": lo}})
+        if hi < NO_DAY_LIMIT:
+            clauses.append({"day": {"$lte": hi}})
     if filters.doc_ids:
         clauses.append({"doc_id": {"$in": list(filters.doc_ids)}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -293,7 +313,11 @@ def _info(doc_id: str, m: dict[str, Any]) -> DocumentInfo:
 def describe_location(settings: Settings) -> str:
     """Where the index lives, for messages and status."""
     ep = settings.chroma_endpoint
-    return f"Chroma server {ep[0]}:{ep[1]}" if ep else f"embedded Chroma in {(settings.data_dir / 'chroma').resolve()}"
+    return (
+        f"Chroma server {ep[0]}:{ep[1]}"
+        if ep
+        else f"embedded Chroma in {(settings.data_dir / 'chroma').resolve()}"
+    )
 
 
 def _make_client(settings: Settings) -> Any:

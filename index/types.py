@@ -88,6 +88,29 @@ class SearchFilters(BaseModel):
     def is_empty(self) -> bool:
         return not (self.sources or self.since or self.until or self.doc_ids or self.as_of)
 
+    def day_bounds(self) -> tuple[int, int] | None:
+        """The inclusive range of published-day ordinals a chunk may have (undated: day 0), or
+        None without a date restriction. An as-of bound alone keeps undated documents; an
+        explicit ``since``/``until`` range leaves them out."""
+        if not (self.since or self.until or self.as_of):
+            return None
+        lo = self.since.toordinal() if self.since else (1 if self.until else 0)
+        highs = [d.toordinal() for d in (self.until, self.as_of) if d]
+        return lo, min(highs) if highs else NO_DAY_LIMIT
+
+    def admits(self, meta: dict) -> bool:
+        """Whether a chunk with this metadata (``source``, ``doc_id``, ``day``) passes."""
+        if self.sources and meta.get("source") not in self.sources:
+            return False
+        if self.doc_ids and meta.get("doc_id") not in self.doc_ids:
+            return False
+        bounds = self.day_bounds()
+        return bounds is None or bounds[0] <= int(meta.get("day") or 0) <= bounds[1]
+
+
+NO_DAY_LIMIT = 10**9
+"""The upper day bound of a range open to the future."""
+
 
 class IngestItem(BaseModel):
     """The outcome for one input of an ingest run."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from assistant import Briefing
 from assistant.errors import NotFoundError
 from index.store import chunk_id, version_of
-from index.types import RawDocument
+from index.types import RawDocument, SearchFilters
 from tests.conftest import SAMPLE
 
 KYIV = "drones intercepted over Kyiv"
@@ -44,9 +45,15 @@ def test_reingesting_the_same_corpus_changes_nothing(seeded: Briefing) -> None:
 
 
 def test_changed_file_replaces_its_chunks_and_remove_deletes(briefing: Briefing, tmp_path: Path) -> None:
-    f = _write(tmp_path / "in", "report.txt", "The convoy reached Kharkiv at dawn on Tuesday. It carried 40 tonnes of grain.")
+    f = _write(
+        tmp_path / "in",
+        "report.txt",
+        "The convoy reached Kharkiv at dawn on Tuesday. It carried 40 tonnes of grain.",
+    )
     assert briefing.ingest([str(f)]).count("added") == 1
-    f.write_text("The convoy reached Odesa at noon on Friday. It carried 12 tonnes of medicine.", encoding="utf-8")
+    f.write_text(
+        "The convoy reached Odesa at noon on Friday. It carried 12 tonnes of medicine.", encoding="utf-8"
+    )
     report = briefing.ingest([str(f)])
     assert report.count("updated") == 1
     [doc] = briefing.documents()
@@ -72,20 +79,44 @@ def test_exact_duplicates_are_skipped(briefing: Briefing, tmp_path: Path) -> Non
 def test_bad_files_are_reported_and_good_ones_go_in(briefing: Briefing, tmp_path: Path) -> None:
     folder = tmp_path / "mixed"
     _write(folder, "good.txt", "The port of Constanta handled record grain volumes in March 2024.")
-    _write(folder, "good.json", json.dumps({"id": "rec-1", "title": "Record", "text": "Shipping rose 12 percent.", "source": "wire", "published": "2024-03-02"}))
+    _write(
+        folder,
+        "good.json",
+        json.dumps(
+            {
+                "id": "rec-1",
+                "title": "Record",
+                "text": "Shipping rose 12 percent.",
+                "source": "wire",
+                "published": "2024-03-02",
+            }
+        ),
+    )
     _write(folder, "empty.txt", "   \n")
     _write(folder, "binary.txt", b"\x00\x01\x02\x03" * 100)
     _write(folder, "latin1.txt", "Caf\xe9 cr\xe8me \xe0 la carte".encode("latin-1") + b"\xff\xfe\xfa")
     _write(folder, "broken.pdf", b"%PDF-1.4 this is not really a pdf")
     _write(folder, "broken.json", '{"id": "x", "text": ')
-    _write(folder, "noise.html", "<html><head><script>var a=1;</script></head><body><script>track()</script></body></html>")
+    _write(
+        folder,
+        "noise.html",
+        "<html><head><script>var a=1;</script></head><body><script>track()</script></body></html>",
+    )
     _write(folder, "table.xyz", "some data")
     first = briefing.ingest([str(folder)])
     assert not first.ok
     assert {i.origin.split("/")[-1] for i in first.items if i.status == "added"} >= {"good.txt"}
     assert "rec-1" in {d.doc_id for d in briefing.documents()}
     failed = {Path(i.origin).name: i.reason for i in first.failed}
-    assert set(failed) >= {"empty.txt", "binary.txt", "latin1.txt", "broken.pdf", "broken.json", "noise.html", "table.xyz"}
+    assert set(failed) >= {
+        "empty.txt",
+        "binary.txt",
+        "latin1.txt",
+        "broken.pdf",
+        "broken.json",
+        "noise.html",
+        "table.xyz",
+    }
     assert all(reason and "\n" not in reason for reason in failed.values())
     # Bad input never touches what is stored; a second run reports the same and changes nothing.
     stored = {d.doc_id: d.content_hash for d in briefing.documents()}
@@ -115,7 +146,9 @@ def test_cli_exit_code_and_summary(tmp_path: Path, make_settings, monkeypatch, c
 
 
 def test_interrupted_ingest_leaves_no_half_document(briefing: Briefing, tmp_path: Path) -> None:
-    f = _write(tmp_path / "in", "a.txt", "Shelling hit Kharkiv's northern district overnight. Two people were hurt.")
+    f = _write(
+        tmp_path / "in", "a.txt", "Shelling hit Kharkiv's northern district overnight. Two people were hurt."
+    )
     # Simulate a kill between writing chunks and committing the document.
     from index.loaders import load
 
@@ -137,8 +170,20 @@ def test_interrupted_ingest_leaves_no_half_document(briefing: Briefing, tmp_path
 
 def test_filters_by_source_and_date(briefing: Briefing, tmp_path: Path) -> None:
     recs = [
-        {"id": "a1", "title": "A", "text": "Floods hit the northern province after heavy rain.", "source": "alpha", "published": "2024-10-01"},
-        {"id": "b1", "title": "B", "text": "Floods hit the southern valley after a dam failed.", "source": "beta", "published": "2024-10-20"},
+        {
+            "id": "a1",
+            "title": "A",
+            "text": "Floods hit the northern province after heavy rain.",
+            "source": "alpha",
+            "published": "2024-10-01",
+        },
+        {
+            "id": "b1",
+            "title": "B",
+            "text": "Floods hit the southern valley after a dam failed.",
+            "source": "beta",
+            "published": "2024-10-20",
+        },
         {"id": "c1", "title": "C", "text": "Floods in the capital closed schools.", "source": "beta"},
     ]
     f = _write(tmp_path / "in", "recs.jsonl", "\n".join(json.dumps(r) for r in recs))
@@ -147,6 +192,45 @@ def test_filters_by_source_and_date(briefing: Briefing, tmp_path: Path) -> None:
     assert {h.doc_id for h in briefing.search("floods", since="2024-10-10")} == {"b1"}
     assert {h.doc_id for h in briefing.search("floods", until="2024-10-10")} == {"a1"}
     assert {h.doc_id for h in briefing.search("floods")} == {"a1", "b1", "c1"}
+    # an as-of bound keeps undated documents; an explicit range leaves them out
+    as_of = SearchFilters(as_of=date(2024, 10, 10))
+    assert {h.doc_id for h in briefing.searcher.search("floods", None, as_of)} == {"a1", "c1"}
+
+
+def test_dense_filters_in_python_or_in_chroma_give_the_same_chunks(
+    briefing: Briefing, tmp_path: Path
+) -> None:
+    from index.store import chroma_where
+
+    recs = [
+        {
+            "id": f"r{i:02d}",
+            "title": f"Report {i}",
+            "text": f"Floods in district {i} closed {i + 2} schools and damaged {3 * i} bridges.",
+            "source": "alpha" if i % 3 else "beta",
+            **({"published": f"2024-10-{1 + i % 28:02d}"} if i % 7 else {}),
+        }
+        for i in range(40)
+    ]
+    f = _write(tmp_path / "in", "recs.jsonl", "\n".join(json.dumps(r) for r in recs))
+    assert briefing.ingest([str(f)]).count("added") == 40
+    store = briefing.store
+    q = briefing.embedder.embed_query("floods closed schools")
+    cases = [
+        SearchFilters(as_of=date(2024, 10, 27)),  # broad: filtered in Python
+        SearchFilters(since=date(2024, 10, 20), until=date(2024, 10, 22)),  # narrow: Chroma's filter
+        SearchFilters(until=date(2024, 10, 25)),
+        SearchFilters(sources=["beta"], as_of=date(2024, 10, 15)),
+        SearchFilters(doc_ids=["r03", "r05"]),
+    ]
+    for filters in cases:
+        got = store.dense(q, 5, filters)
+        want = store._query(q, 5, chroma_where(filters))
+        assert [c for c, *_ in got] == [c for c, *_ in want], filters
+        assert got and all(filters.admits(meta) for *_, meta in got)
+    undated = {"source": "alpha", "doc_id": "x", "day": 0}
+    assert SearchFilters(as_of=date(2024, 10, 1)).admits(undated)
+    assert not SearchFilters(until=date(2024, 10, 1)).admits(undated)
 
 
 def test_langchain_retriever_returns_documents_with_offsets(seeded: Briefing) -> None:
