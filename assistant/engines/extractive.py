@@ -29,17 +29,24 @@ No generative model. For a question and numbered passages it
      -> CARDINAL/MONEY/QUANTITY/PERCENT, when -> DATE/TIME, how old -> CARDINAL (DATE half),
      which/what <noun> -> by the noun (found by parsing the question: "which type of plant" ->
      plant, "which country won" -> country). Entities the question names, a news dateline's
-     ("WASHINGTON --"), a cited source's ("according to ESPN", "Reuters reported") and those that
-     only qualify a name of the question ("Gov. Tim Walz of Minnesota") do not count. A sentence
-     naming such an entity gets ``0.2 * vote * (0.2 + 0.8 * anchor)`` (vote: the summed scores of
-     the candidate sentences naming the same entity, relative to the best-voted entity -- sources
-     that agree win; anchor: the share of the sentence's ``lex`` evidence inside the entity's own
-     clause, so "Trump held a debate in Philadelphia" says little about where Walz and Vance
-     debated), one without gets ``-0.08``;
+     ("WASHINGTON --"), a cited source's ("according to ESPN", "Reuters reported"), those that
+     only qualify a name of the question ("Gov. Tim Walz of Minnesota") and a name labelled
+     otherwise than most of the list it stands in ("supermodels, including Lima, Banks, ...") do
+     not count. The candidates are the 20 best distinct sentences with their copies. A sentence
+     naming such an entity gets ``0.2 * strength * vote``, strength ``= 0.2 + 0.8 * anchor``
+     (anchor: the share of the sentence's ``lex`` evidence inside the entity's own clause, with
+     its subject and the subject's relative clause, so "Trump held a debate in Philadelphia" says
+     little about where Walz and Vance debated), halved for a loose label (NORP for who) and, for
+     "where", for a place not in a locative phrase ("in", "from", "near" ...); vote: the summed
+     votes of the documents naming the same entity, relative to the best-voted entity -- sources
+     that agree win; each document votes once, with its best such sentence's score times the
+     strength, and for a question about a recent period ("this week", "recently") times the
+     source's freshness (halved for every 30 days it was published before the period). A
+     candidate without such an entity gets ``-0.08``;
    - a noun without an entity type ("which union workers", "what is the primary threat"): a
      sentence naming a kind of it the question does not ("US port workers") or equating it with
      new words ("threats include sea level rise ...", "the main culprit is ragweed") gets
-     ``0.15 * vote``;
+     ``0.15 * vote`` (votes as above, by document);
    - why: a sentence whose causal connective (because, due to, after, amid, linked to ...) leads
      to words the question does not already say gets ``+0.2``, one without ``-0.08`` ("It comes
      after the CDC issued a food safety alert" restates the question's event);
@@ -60,7 +67,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -184,7 +191,11 @@ class ExtractiveEngine:
     CLAUSE_LEX = 0.5
     LEAN_CREDIT = 0.8  # share of the previous sentence's lexical evidence a leaning sentence inherits
     GATE_COS = 0.55  # missing question words are forgiven when the meaning matches this well
-    NER_CANDIDATES = 20
+    NER_CANDIDATES = 20  # distinct sentences
+    # "This week", "recently": a source published this long before the period asked about counts half
+    # in the agreement of sources (RECENT_DAYS: periods ending this close to today count as recent).
+    FRESH_HALF_LIFE_DAYS = 30.0
+    RECENT_DAYS = 7
     ANCHOR_CANDIDATES = 12  # the best sentences whose typed entities are parsed for their clause
     ANCHOR_FLOOR = 0.2  # an entity in a clause without the question's words keeps this share
     VOTE_SHARE = 1.0  # part of the type bonus that depends on how many good sentences name the same entity
@@ -211,15 +222,15 @@ class ExtractiveEngine:
     def stream(
         self, question: str, passages: list[Hit], history: list[Turn], *, today: date | None = None
     ) -> Iterator[str]:
-        yield self.answer(question, passages).text
+        yield self.answer(question, passages, today=today).text
 
     def condense(self, question: str, history: list[Turn]) -> str:
         return condense(question, history)
 
     # -- the work -------------------------------------------------------------------------------
 
-    def answer(self, question: str, passages: list[Hit]) -> Draft:
-        """Choose the answer sentences (or abstain) and say why."""
+    def answer(self, question: str, passages: list[Hit], *, today: date | None = None) -> Draft:
+        """Choose the answer sentences (or abstain) and say why; ``today`` is the as-of date."""
         question = question.strip()
         if not passages or not question:
             return Draft(abstention(question), True, reason="no passages")
@@ -335,7 +346,13 @@ class ExtractiveEngine:
         if focus in _VAGUE_HEADS:
             focus = None
         ranked = sorted(usable, key=lambda s: -s.score)
-        top = ranked[: self.NER_CANDIDATES]
+        # The candidates: the best NER_CANDIDATES distinct sentences, with their copies (overlapping
+        # passages of one document, syndicated articles), so repeats do not crowd out other sentences.
+        top, distinct = self._candidates(ranked)
+        docs = [passages[s.hit].doc_id for s in top]
+        fresh = self._freshness(question, passages, today)
+        if fresh:
+            top_fresh = [fresh[s.hit] for s in top]
         if types:
             ents = nlp.entities([s.text for s in top])
             q_low = question.lower()
@@ -348,6 +365,7 @@ class ExtractiveEngine:
                     e
                     for e in es
                     if _new_entity(e, types, q_low, q_nums)
+                    and e not in _mislabelled(s.text, es)
                     and not _in_dateline(s.text, e)
                     and (asks_source or not _is_source(s.text, e))
                 ]
@@ -359,10 +377,14 @@ class ExtractiveEngine:
             q_names = {w.lower() for w in nlp.words(question) if w[:1].isupper()} - {
                 w.lower() for w in nlp.words(clause)[:1]
             }
+            # "Where did the show take place?" wants the place where it happened ("broadcast from New
+            # York City"), not a place named otherwise ("supermodels, including Lima").
+            where = bool(re.search(r"\bwhere\b", clause, re.IGNORECASE))
             anchors: list[list[float]] = []
+            loose: set[tuple[int, nlp.Entity]] = set()
             for i, (s, es) in enumerate(zip(top, found)):
                 row = []
-                if es and i < self.ANCHOR_CANDIDATES:
+                if es and distinct[i] < self.ANCHOR_CANDIDATES:
                     doc = nlp.parse(s.text)
                     keep = []
                     for e in es:
@@ -370,22 +392,32 @@ class ExtractiveEngine:
                         if a is not None:
                             keep.append(e)
                             row.append(a)
+                            if where and not _locative(doc, e):
+                                loose.add((i, e))
                     found[i] = keep
                 else:
                     row = [1.0] * len(es)
                 anchors.append(row)
-            votes = _entity_votes(top, [[e[0] for e in es] for es in found])
+            # What a sentence's entity is worth as an answer: its label's fit and its clause's evidence.
+            strengths = [
+                [
+                    (0.5 if e[1] in weak or (i, e) in loose else 1.0)
+                    * (self.ANCHOR_FLOOR + (1 - self.ANCHOR_FLOOR) * a)
+                    for e, a in zip(es, an)
+                ]
+                for i, (es, an) in enumerate(zip(found, anchors))
+            ]
+            votes = _entity_votes(
+                top, [[e[0] for e in es] for es in found], docs, strengths, top_fresh if fresh else None
+            )
             if DEBUG:
                 print("  votes", sorted(votes.items(), key=lambda kv: -kv[1])[:8])
-                for s, es, an in list(zip(top, found, anchors))[:8]:
-                    print("   ", [(e[0], round(a, 2)) for e, a in zip(es, an)], s.text[:60])
-            for s, es, an in zip(top, found, anchors):
+                for s, es, st in [x for x in zip(top, found, strengths) if x[1]][:8]:
+                    print("   ", [(e[0], round(a, 2)) for e, a in zip(es, st)], s.text[:60])
+            for s, es, st in zip(top, found, strengths):
                 s.typed = bool(es)
                 if es:
-                    strength = max(
-                        (0.5 if e[1] in weak else 1.0) * (self.ANCHOR_FLOOR + (1 - self.ANCHOR_FLOOR) * a)
-                        for e, a in zip(es, an)
-                    )
+                    strength = max(st)
                     s.answer_vote = max(votes[_ent_key(e[0])] for e in es)
                     share = 1 - self.VOTE_SHARE + self.VOTE_SHARE * s.answer_vote
                     s.score += self.TYPE_BONUS * strength * share
@@ -395,7 +427,7 @@ class ExtractiveEngine:
             # "Which union workers ...?": a phrase naming a kind of the asked noun that the question
             # does not ("port workers") is the answer's shape; sources that agree on it win.
             phrases = [_focus_phrases(s.text, focus, q_terms) for s in top]
-            votes = _entity_votes(top, phrases)
+            votes = _entity_votes(top, phrases, docs, None, top_fresh if fresh else None)
             for s, ps in zip(top, phrases):
                 if ps:
                     s.typed = True
@@ -444,6 +476,36 @@ class ExtractiveEngine:
         )
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _freshness(self, question: str, passages: list[Hit], today: date | None) -> list[float] | None:
+        """Per passage, how much its source counts for a question about a recent period ("this
+        week", "recently"): 1 when published in the period or undated, halving every
+        ``FRESH_HALF_LIFE_DAYS`` before it. None when the question names no such period."""
+        from assistant.timeframe import resolve_timeframe
+
+        frame = resolve_timeframe(question, today) if today else None
+        if frame is None or frame.until < today - timedelta(days=self.RECENT_DAYS):
+            return None
+        out = []
+        for h in passages:
+            late = (frame.since - h.published).days if h.published else 0
+            out.append(0.5 ** (max(0, late) / self.FRESH_HALF_LIFE_DAYS))
+        return out
+
+    def _candidates(self, ranked: list[_Sent]) -> tuple[list[_Sent], list[int]]:
+        """The best ``NER_CANDIDATES`` distinct sentence texts with all their copies, in rank order,
+        and each one's rank among the distinct texts."""
+        order: dict[str, int] = {}
+        top, distinct = [], []
+        for s in ranked:
+            key = " ".join(s.text.split())
+            if key not in order:
+                if len(order) >= self.NER_CANDIDATES:
+                    continue
+                order[key] = len(order)
+            top.append(s)
+            distinct.append(order[key])
+        return top, distinct
 
     def _sentences(self, passages: list[Hit]) -> list[_Sent]:
         out: list[_Sent] = []
@@ -543,21 +605,33 @@ def _ent_key(name: str) -> str:
     return " ".join(ws) or name.lower()
 
 
-def _entity_votes(top: list[_Sent], found: list[list[str]]) -> dict[str, float]:
-    """For each candidate answer entity, the summed scores of the sentences naming it, scaled to 0..1.
+def _entity_votes(
+    top: list[_Sent],
+    found: list[list[str]],
+    docs: list[str],
+    strengths: list[list[float]] | None = None,
+    fresh: list[float] | None = None,
+) -> dict[str, float]:
+    """For each candidate answer entity, the summed votes of the documents naming it, scaled to 0..1.
 
-    Sources that agree are evidence: "New York City" named by three good sentences beats a
-    "Philadelphia" named by one. Names match when one's words contain the other's.
+    Sources that agree are evidence: "New York City" named by three documents beats a
+    "Philadelphia" named by one. A document votes once, with its best sentence naming the entity
+    (one article repeated in overlapping passages is one source): that sentence's score times the
+    entity's strength there (how well it answers in that sentence; 1 when not given) and its
+    source's freshness for the period asked about (1 when not given). Names match when one's
+    words contain the other's.
     """
     keys = {_ent_key(n) for names in found for n in names}
     words = {k: set(k.split()) for k in keys}
     raw = {}
     for k in keys:
-        total = 0.0
-        for s, names in zip(top, found):
-            if any(words[k] <= words[_ent_key(n)] or words[_ent_key(n)] <= words[k] for n in names):
-                total += max(s.score, 0.0)
-        raw[k] = total
+        by_doc: dict[str, float] = {}
+        for i, (s, names, d) in enumerate(zip(top, found, docs)):
+            for j, n in enumerate(names):
+                if words[k] <= words[_ent_key(n)] or words[_ent_key(n)] <= words[k]:
+                    v = s.score * (strengths[i][j] if strengths else 1.0) * (fresh[i] if fresh else 1.0)
+                    by_doc[d] = max(by_doc.get(d, 0.0), v)
+        raw[k] = sum(max(v, 0.0) for v in by_doc.values())
     best = max(raw.values(), default=0.0)
     return {k: (v / best if best > 0 else 0.0) for k, v in raw.items()}
 
@@ -606,16 +680,28 @@ def _anchor(
             return None
     # The clause: up to the governing verb, without its other sub-clauses.
     v = span.root
-    while v.head.i != v.i and v.pos_ not in {"VERB", "AUX"}:
+    # A verb form standing as a preposition or adjective ("supermodels, including Lima") heads no clause.
+    while v.head.i != v.i and (v.pos_ not in {"VERB", "AUX"} or v.dep_ in {"prep", "amod"}):
         v = v.head
     inside = set()
     stack = [v]
+    # "The show is slated to be broadcast from New York": the subject of an infinitive clause is
+    # the governing verb's.
+    h = v
+    while h.dep_ == "xcomp" and h.head.i != h.i:
+        h = h.head
+        stack.extend(c for c in h.children if c.dep_ in {"nsubj", "nsubjpass"})
     while stack:
         x = stack.pop()
         inside.add(x.i)
         for c in x.children:
-            if c.dep_ in _CLAUSE_DEPS and not (
-                c.left_edge.i <= span.start and span.end - 1 <= c.right_edge.i
+            # Other sub-clauses say other things; a relative clause of the subject ("The show, which
+            # returns after six years, ...") says which subject it is.
+            describes_subject = x.dep_ in {"nsubj", "nsubjpass"} and c.dep_ in {"relcl", "acl"}
+            if (
+                c.dep_ in _CLAUSE_DEPS
+                and not describes_subject
+                and not (c.left_edge.i <= span.start and span.end - 1 <= c.right_edge.i)
             ):
                 continue
             stack.append(c)
@@ -624,6 +710,28 @@ def _anchor(
     if whole <= 0:
         return 1.0
     return min(1.0, nlp.weighted_recall(weights, clause_terms) / whole)
+
+
+_LOCATIVE_PREPS = {
+    "in", "at", "from", "near", "outside", "inside", "to", "into", "across", "throughout", "around", "on",
+    "within", "toward", "towards", "between", "off", "along",
+}  # fmt: skip
+
+
+def _locative(doc: Any, ent: nlp.Entity) -> bool:
+    """The entity says where: the object of a place preposition ("in New York City", "from
+    Delaware County, Pennsylvania"), directly or as part of a place named there."""
+    span = doc.char_span(ent[2], ent[3], alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return True
+    t = span.root
+    for _ in range(4):
+        if t.dep_ == "pobj":
+            return t.head.lower_ in _LOCATIVE_PREPS
+        if t.dep_ not in {"compound", "appos", "conj", "npadvmod", "nmod", "poss"} or t.head.i == t.i:
+            return False
+        t = t.head
+    return False
 
 
 def _other_kind(s: _Sent, compounds: tuple[tuple[str, str], ...]) -> bool:
@@ -638,6 +746,27 @@ def _other_kind(s: _Sent, compounds: tuple[tuple[str, str], ...]) -> bool:
             if mods and all(nlp.stem(c.text) != mod for c in mods):
                 return True
     return False
+
+
+_LIST_SEP = re.compile(r"^\s*(?:,|,?\s+(?:and|or|&))\s*$")
+
+
+def _mislabelled(text: str, ents: tuple[nlp.Entity, ...]) -> set[nlp.Entity]:
+    """Names whose label differs from most of the list they stand in ("supermodels, including
+    Lima, Banks, Barbara Palvin, ..." with Lima a place): a list names one kind of thing."""
+    out: set[nlp.Entity] = set()
+    run: list[nlp.Entity] = []
+    for e in [*ents, None]:
+        if e is not None and run and _LIST_SEP.match(text[run[-1][3] : e[2]]):
+            run.append(e)
+            continue
+        if len(run) >= 3:
+            labels = [x[1] for x in run]
+            top = max(set(labels), key=labels.count)
+            if labels.count(top) * 2 > len(labels):
+                out.update(x for x in run if x[1] != top)
+        run = [e] if e is not None else []
+    return out
 
 
 def _in_dateline(text: str, ent: nlp.Entity) -> bool:
