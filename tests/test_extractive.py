@@ -315,3 +315,18 @@ def test_why_wants_a_cause_not_the_event_again(engine: ExtractiveEngine) -> None
     ]  # fmt: skip
     draft = engine.answer("Why did the health agency issue a food safety alert about the burger chain?", hits)
     assert "E. coli" in draft.text, draft
+
+
+def test_a_passage_missing_the_questions_names_gives_no_part_of_the_answer(engine: ExtractiveEngine) -> None:
+    """A passage that never names Odesa is about another place: its "39 of the 71 drones" may
+    neither answer nor complete an answer about Odesa, however well it scores."""
+    hits = [
+        _hit(0, "Air defences shot down 39 of the 71 drones launched at the capital on Sunday, the air force said."),
+        _hit(1, "Odesa's governor said several drones were shot down over Odesa."),
+    ]  # fmt: skip
+    q = "How many drones were shot down over Odesa?"
+    draft = engine.answer(q, hits)
+    assert "Odesa" in draft.text and "39" not in draft.text, draft
+    blind = ExtractiveEngine(engine.settings, engine.embedder)
+    blind._uncovered = lambda cov, s: False  # any passage's sentences, as before
+    assert "39" in blind.answer(q, hits).text

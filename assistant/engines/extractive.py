@@ -54,6 +54,8 @@ No generative model. For a question and numbered passages it
    sentence leans on the one before it; the best does not name the asked-for thing and its
    neighbour, or a sentence of any passage scoring at least 0.7 of it, does; or the neighbour
    scores at least 0.6 of the best) while the answer stays within ~320 characters;
+   Only sentences of passages that pass the coverage gates of step 4 are chosen, first or second,
+   when there are any: a passage that never names what the question names is about something else;
 4. abstains ("The indexed sources do not say ...") when the evidence is weak: under half of the
    question's names are in the chosen passage, or under half of its other content words are there
    and the meaning does not match either (window cosine < 0.55), or the score is under
@@ -443,7 +445,12 @@ class ExtractiveEngine:
                     s.score -= self.TYPE_PENALTY
         ranked = sorted(usable, key=lambda s: -s.score)
 
-        best = ranked[0]
+        # The best sentence of a passage that holds the question's names and terms: one from a
+        # passage about something else (another tournament, another company) is no answer however
+        # well it scores (nor as a second sentence), but it does not make the better-covered
+        # passages' answers void.
+        covered = [s for s in ranked if not self._uncovered(coverage[s.hit], s)] or ranked
+        best = covered[0]
         if DEBUG:
             self.last_ranked = [(s, coverage[s.hit]) for s in ranked]
         _cov, key_cov, cov = coverage[best.hit]
@@ -465,7 +472,7 @@ class ExtractiveEngine:
         if reason:
             return Draft(abstention(question), True, support=support, reason=reason)
 
-        chosen = self._compose(best, sents, by_passage, types, ranked if (types or focus or why) else [])
+        chosen = self._compose(best, sents, by_passage, types, covered if (types or focus or why) else [])
         text = " ".join(f"{s.text} [{s.hit + 1}]" for s in chosen)
         return Draft(
             text,
@@ -476,6 +483,14 @@ class ExtractiveEngine:
         )
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _uncovered(self, cov: tuple[float, float, float], s: _Sent) -> bool:
+        """Whether the passage of ``s`` misses the question's names, or its terms while ``s`` and
+        its neighbours do not match the question's meaning either (the abstention gates)."""
+        _all, key_cov, term_cov = cov
+        return key_cov < self.MIN_KEY_COVERAGE or (
+            term_cov < self.MIN_TERM_COVERAGE and s.cos_win < self.GATE_COS
+        )
 
     def _freshness(self, question: str, passages: list[Hit], today: date | None) -> list[float] | None:
         """Per passage, how much its source counts for a question about a recent period ("this
