@@ -17,6 +17,7 @@ from assistant.engines.extractive import (
     _locative,
     _mislabelled,
     _Sent,
+    event_dates,
 )
 from assistant.types import Hit
 
@@ -102,3 +103,31 @@ def test_fresher_sources_count_more_for_recent_questions(engine: ExtractiveEngin
     votes = _entity_votes(top, [["30,000"], ["30,000"], ["33,000"]], ["old1", "old2", "new"], None,
                           [fresh[1], fresh[1], fresh[0]])  # fmt: skip
     assert votes["33 000"] == 1.0 > votes["30 000"]
+
+
+def test_event_dates_named_in_a_sentence() -> None:
+    period = (date(2024, 10, 11), date(2024, 10, 18))
+    # a recurring date falls in the period's year; a plain day in its article's year
+    assert event_dates("Thanksgiving is on the second Monday of October.", date(2023, 10, 16), period) == [
+        date(2024, 10, 14)
+    ]
+    assert event_dates("It opened Oct. 14 and closed on 20 October, 2022.", date(2023, 5, 1), period) == [
+        date(2023, 10, 14),
+        date(2022, 10, 20),
+    ]
+    assert event_dates("The last Thursday in November.", None, period) == [date(2024, 11, 28)]
+    assert event_dates("Officials may 5 times a year say Feb. 30.", None, period) == []
+
+
+def test_a_sentence_dating_its_event_in_the_period_is_news_of_the_period(engine: ExtractiveEngine) -> None:
+    """Both sentences come from year-old articles; only one says its event falls this week."""
+    old = date(2023, 10, 16)
+    hits = [
+        _hit(0, "Thanksgiving is celebrated in the United States and other countries, with a big meal.", "", old),
+        _hit(1, "In Canada, Thanksgiving is celebrated on the second Monday of October.", "", old),
+        _hit(2, "Thanksgiving in the United States is a day for family, football and parades.", "", date(2024, 8, 1)),
+    ]  # fmt: skip
+    q = "Which country celebrated Thanksgiving this week?"
+    assert "Canada" in engine.answer(q, hits, today=date(2024, 10, 18)).text
+    # in a week without that Monday, the sentence is no news of the period
+    assert "Canada" not in engine.answer(q, hits, today=date(2024, 11, 29)).text

@@ -23,6 +23,9 @@ No generative model. For a question and numbered passages it
    question and never the question's kind ("spring allergies" for "fall allergies", "soccer
    team" for "NFL team"; not for the asked-for noun itself: "which union workers" wants
    another kind of workers);
+   for a question about a recent period ("this week"), ``+ 0.1`` for a sentence naming a date
+   inside it ("on Oct. 14" in its article's year, or a recurring "second Monday of October"),
+   which also counts as a fresh source in the votes below whatever its article's date;
    then what the question asks for, on the 20 best candidates:
 
    - an entity type (spaCy NER): who -> PERSON/ORG (NORP half), where -> GPE/LOC/FAC, how many
@@ -198,6 +201,7 @@ class ExtractiveEngine:
     # in the agreement of sources (RECENT_DAYS: periods ending this close to today count as recent).
     FRESH_HALF_LIFE_DAYS = 30.0
     RECENT_DAYS = 7
+    IN_PERIOD_BONUS = 0.1  # a sentence dating its event inside the recent period asked about
     ANCHOR_CANDIDATES = 12  # the best sentences whose typed entities are parsed for their clause
     ANCHOR_FLOOR = 0.2  # an entity in a clause without the question's words keeps this share
     VOTE_SHARE = 1.0  # part of the type bonus that depends on how many good sentences name the same entity
@@ -342,6 +346,18 @@ class ExtractiveEngine:
                 if _other_kind(s, compounds):
                     s.score -= self.OTHER_KIND_PENALTY
 
+        # "Which country celebrated Thanksgiving this week?": a sentence dating its event inside
+        # the period asked about ("on the second Monday of October", "on Oct. 14") is news of that
+        # period whatever its article's date.
+        period = self._recent_period(question, today)
+        dated_in_period: set[int] = set()
+        if period is not None:
+            for s in usable:
+                published = passages[s.hit].published
+                if any(period[0] <= d <= period[1] for d in event_dates(s.text, published, period)):
+                    dated_in_period.add(id(s))
+                    s.score += self.IN_PERIOD_BONUS
+
         types = nlp.answer_types(question)
         why = bool(re.match(r"^\W*why\b", nlp.question_clause(question), re.IGNORECASE))
         focus = None if (types or why) else nlp.question_focus(question)[0]
@@ -354,7 +370,7 @@ class ExtractiveEngine:
         docs = [passages[s.hit].doc_id for s in top]
         fresh = self._freshness(question, passages, today)
         if fresh:
-            top_fresh = [fresh[s.hit] for s in top]
+            top_fresh = [1.0 if id(s) in dated_in_period else fresh[s.hit] for s in top]
         if types:
             ents = nlp.entities([s.text for s in top])
             q_low = question.lower()
@@ -492,18 +508,26 @@ class ExtractiveEngine:
             term_cov < self.MIN_TERM_COVERAGE and s.cos_win < self.GATE_COS
         )
 
-    def _freshness(self, question: str, passages: list[Hit], today: date | None) -> list[float] | None:
-        """Per passage, how much its source counts for a question about a recent period ("this
-        week", "recently"): 1 when published in the period or undated, halving every
-        ``FRESH_HALF_LIFE_DAYS`` before it. None when the question names no such period."""
+    def _recent_period(self, question: str, today: date | None) -> tuple[date, date] | None:
+        """The recent period ("this week", "recently") the question asks about, if any: one
+        ending within ``RECENT_DAYS`` of ``today``."""
         from assistant.timeframe import resolve_timeframe
 
         frame = resolve_timeframe(question, today) if today else None
         if frame is None or frame.until < today - timedelta(days=self.RECENT_DAYS):
             return None
+        return frame.since, frame.until
+
+    def _freshness(self, question: str, passages: list[Hit], today: date | None) -> list[float] | None:
+        """Per passage, how much its source counts for a question about a recent period ("this
+        week", "recently"): 1 when published in the period or undated, halving every
+        ``FRESH_HALF_LIFE_DAYS`` before it. None when the question names no such period."""
+        period = self._recent_period(question, today)
+        if period is None:
+            return None
         out = []
         for h in passages:
-            late = (frame.since - h.published).days if h.published else 0
+            late = (period[0] - h.published).days if h.published else 0
             out.append(0.5 ** (max(0, late) / self.FRESH_HALF_LIFE_DAYS))
         return out
 
@@ -585,6 +609,65 @@ class ExtractiveEngine:
             o = max(options, key=lambda o: o.score)
             return [best, o] if o is nxt else [o, best]
         return chosen
+
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")]
+    )
+    for m in names
+}  # fmt: skip
+_WEEKDAYS = {
+    d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+# Month and weekday names are capitalised in English ("may" is a verb).
+_MONTH_RE = "|".join(m.capitalize() for m in sorted(_MONTHS, key=len, reverse=True))
+_WEEKDAY_RE = "|".join(d.capitalize() for d in _WEEKDAYS)
+# "the second Monday of October", "the last Thursday in November": a date that recurs every year
+_NTH_WEEKDAY = re.compile(rf"\b((?i:{'|'.join(_ORDINALS)}))\s+({_WEEKDAY_RE})\s+(?:of|in)\s+({_MONTH_RE})\b")
+# "Oct. 14", "October 14, 2024", "14 October"
+_MONTH_DAY = re.compile(
+    rf"\b(?:({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?)"
+)
+
+
+def event_dates(text: str, published: date | None, period: tuple[date, date]) -> list[date]:
+    """The calendar dates ``text`` names: a recurring "second Monday of October" in the years of
+    ``period``; "Oct. 14" in its stated year, else its article's (``published``), else the
+    period's years. Impossible dates are skipped."""
+    out: list[date] = []
+    years = sorted({period[0].year, period[1].year})
+    for m in _NTH_WEEKDAY.finditer(text):
+        n, weekday, month = _ORDINALS[m[1].lower()], _WEEKDAYS[m[2].lower()], _MONTHS[m[3].lower()]
+        for y in years:
+            days = [
+                date(y, month, d)
+                for d in range(1, 32)
+                if _valid(y, month, d) and date(y, month, d).weekday() == weekday
+            ]
+            if len(days) >= abs(n):
+                out.append(days[n - 1] if n > 0 else days[-1])
+    for m in _MONTH_DAY.finditer(text):
+        month = _MONTHS[(m[1] or m[5]).lower()]
+        day = int(m[2] or m[4])
+        stated = m[3] or m[6]
+        for y in [int(stated)] if stated else [published.year] if published else years:
+            if _valid(y, month, day):
+                out.append(date(y, month, day))
+    return out
+
+
+def _valid(y: int, month: int, day: int) -> bool:
+    try:
+        date(y, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _key_terms(question: str, q_terms: dict[str, float]) -> set[str]:
