@@ -17,6 +17,7 @@ from assistant.engines.extractive import (
     _locative,
     _mislabelled,
     _Sent,
+    date_detail,
     event_dates,
 )
 from assistant.types import Hit
@@ -131,3 +132,21 @@ def test_a_sentence_dating_its_event_in_the_period_is_news_of_the_period(engine:
     assert "Canada" in engine.answer(q, hits, today=date(2024, 10, 18)).text
     # in a week without that Monday, the sentence is no news of the period
     assert "Canada" not in engine.answer(q, hits, today=date(2024, 11, 29)).text
+
+
+def test_when_prefers_the_date_that_states_more(
+    engine: ExtractiveEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert [round(date_detail(d), 2) for d in ("April 29, 2015", "April 29", "2015", "last week")] == [
+        1.0,
+        0.67,
+        0.33,
+        1.0,
+    ]
+    hits = [
+        _hit(0, "OpenAI was founded in 2015 as a non-profit research lab by Elon Musk and Sam Altman."),
+        _hit(1, "OpenAI was founded in December 2015 as a non-profit research lab by Elon Musk and Sam Altman."),
+    ]  # fmt: skip
+    assert "December 2015" in engine.answer("When was OpenAI founded?", hits).text
+    monkeypatch.setattr("assistant.engines.extractive.date_detail", lambda span: 1.0)
+    assert "December 2015" not in engine.answer("When was OpenAI founded?", hits).text

@@ -40,7 +40,9 @@ No generative model. For a question and numbered passages it
      (anchor: the share of the sentence's ``lex`` evidence inside the entity's own clause, with
      its subject and the subject's relative clause, so "Trump held a debate in Philadelphia" says
      little about where Walz and Vance debated), halved for a loose label (NORP for who) and, for
-     "where", for a place not in a locative phrase ("in", "from", "near" ...); vote: the summed
+     "where", for a place not in a locative phrase ("in", "from", "near" ...), and for "when"
+     scaled by how much of a calendar date it states (``0.5 + 0.5 * share`` of day, month, year:
+     "April 29, 2015" beats "April 29" and "2015"); vote: the summed
      votes of the documents naming the same entity, relative to the best-voted entity -- sources
      that agree win; each document votes once, with its best such sentence's score times the
      strength, and for a question about a recent period ("this week", "recently") times the
@@ -417,10 +419,14 @@ class ExtractiveEngine:
                     row = [1.0] * len(es)
                 anchors.append(row)
             # What a sentence's entity is worth as an answer: its label's fit and its clause's evidence.
+            # "When ...?": a date that states more of itself answers better ("April 29, 2015" over
+            # "April 29" or "2015").
+            when = bool(types & {"DATE"}) and "CARDINAL" not in types
             strengths = [
                 [
                     (0.5 if e[1] in weak or (i, e) in loose else 1.0)
                     * (self.ANCHOR_FLOOR + (1 - self.ANCHOR_FLOOR) * a)
+                    * (0.5 + 0.5 * date_detail(e[0]) if when and e[1] == "DATE" else 1.0)
                     for e, a in zip(es, an)
                 ]
                 for i, (es, an) in enumerate(zip(found, anchors))
@@ -634,6 +640,17 @@ _MONTH_DAY = re.compile(
     rf"\b(?:({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
     rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?)"
 )
+
+
+def date_detail(span: str) -> float:
+    """How completely a date span states a calendar date: 1 with a day, a month and a year, 2/3
+    with two of them ("April 29", "December 2015"), 1/3 with one ("2015"); 1 for other dates
+    ("last week", "the 1990s"), which this does not judge."""
+    has_year = bool(_YEAR.search(span))
+    has_month = bool(re.search(rf"\b(?:{_MONTH_RE})\b", span))
+    has_day = has_month and bool(re.search(r"\b\d{1,2}(?:st|nd|rd|th)?\b", _YEAR.sub("", span)))
+    parts = has_year + has_month + has_day
+    return parts / 3 if parts else 1.0
 
 
 def event_dates(text: str, published: date | None, period: tuple[date, date]) -> list[date]:
