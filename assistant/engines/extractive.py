@@ -773,9 +773,6 @@ def _is_source(text: str, ent: nlp.Entity) -> bool:
     )
 
 
-_CLAUSE_DEPS = {"advcl", "ccomp", "relcl", "conj", "parataxis", "xcomp", "acl", "csubj"}
-
-
 def _anchor(
     doc: Any, ent: nlp.Entity, weights: dict[str, float], q_names: set[str], s_terms: frozenset[str]
 ) -> float | None:
@@ -798,28 +795,7 @@ def _anchor(
     # A verb form standing as a preposition or adjective ("supermodels, including Lima") heads no clause.
     while v.head.i != v.i and (v.pos_ not in {"VERB", "AUX"} or v.dep_ in {"prep", "amod"}):
         v = v.head
-    inside = set()
-    stack = [v]
-    # "The show is slated to be broadcast from New York": the subject of an infinitive clause is
-    # the governing verb's.
-    h = v
-    while h.dep_ == "xcomp" and h.head.i != h.i:
-        h = h.head
-        stack.extend(c for c in h.children if c.dep_ in {"nsubj", "nsubjpass"})
-    while stack:
-        x = stack.pop()
-        inside.add(x.i)
-        for c in x.children:
-            # Other sub-clauses say other things; a relative clause of the subject ("The show, which
-            # returns after six years, ...") says which subject it is.
-            describes_subject = x.dep_ in {"nsubj", "nsubjpass"} and c.dep_ in {"relcl", "acl"}
-            if (
-                c.dep_ in _CLAUSE_DEPS
-                and not describes_subject
-                and not (c.left_edge.i <= span.start and span.end - 1 <= c.right_edge.i)
-            ):
-                continue
-            stack.append(c)
+    inside = nlp.clause_tokens(v, span.start, span.end - 1)
     clause_terms = frozenset(nlp.content_terms(" ".join(doc[i].text for i in sorted(inside))))
     whole = nlp.weighted_recall(weights, s_terms)
     if whole <= 0:
@@ -913,29 +889,13 @@ def _focus_phrases(text: str, focus: str, q_terms: dict[str, float]) -> list[str
         if new:
             out.append(" ".join([c.text for c in mods] + [t.text]))
             continue
-        # "Threats to the bug include sea level rise, climate change ...", "The main culprit is
-        # ragweed", "X is the biggest threat", "threats such as X": the noun equated with new words.
-        h = t.head
-        said = []
-        if t.dep_ in {"nsubj", "nsubjpass"} and h.lower_ in _EQUATING:
-            said = [c for c in h.children if c.dep_ in {"attr", "dobj", "oprd", "acomp"}]
-        elif t.dep_ == "attr" and h.lower_ in _EQUATING:
-            said = [c for c in h.children if c.dep_ == "nsubj"]
-        for c in t.children:
-            if c.dep_ == "prep" and c.lower_ in {"including", "like", "as"}:
-                said.extend(g for g in c.children if g.dep_ == "pobj")
-        for c in said:
+        # "The main culprit is ragweed", "threats include sea level rise": equated with new words.
+        for c in nlp.equated(t):
             phrase = " ".join(x.text for x in c.subtree)
             terms = [nlp.stem(w) for w in nlp.words(phrase) if not nlp.is_stop(w)]
             if sum(1 for x in terms if not nlp.term_in(x, keys)) >= 1:
                 out.append(phrase)
     return out
-
-
-_EQUATING = {
-    "is", "are", "was", "were", "be", "been", "remain", "remains", "remained", "include", "includes",
-    "included", "including", "involve", "involves", "became", "become", "becomes",
-}  # fmt: skip
 
 
 _NAME_RUN = re.compile(r"[A-Z][\w.&'’-]*(?:\s+(?:(?:of|for|and|&|the)\s+)?[A-Z][\w.&'’-]*)*")
