@@ -7,6 +7,8 @@
 - ``entities``: spaCy NER, the model loaded lazily once per process, only the ``ner`` pipe;
 - ``parse``: spaCy tagger + parser (no NER), loaded lazily once, for questions and the few
   candidate sentences whose structure matters; docs memoised;
+- ``clause_tokens`` / ``equated``: a verb's own clause in a parse, and the phrases a noun is
+  equated with ("the main culprit is ragweed");
 - ``answer_types``: which entity labels answer a question ("who" -> PERSON/ORG/NORP ...);
 - ``question_focus`` / ``question_descriptors`` / ``question_compounds``: what a question asks
   for ("which union workers" -> workers), the words describing its named subject ("seven-time
@@ -535,6 +537,57 @@ def parse(text: str) -> Any:
             if len(_PARSE_CACHE) > _PARSE_CACHE_MAX:
                 _PARSE_CACHE.popitem(last=False)
     return doc
+
+
+# Dependencies that open another clause inside a sentence.
+CLAUSE_DEPS = {"advcl", "ccomp", "relcl", "conj", "parataxis", "xcomp", "acl", "csubj"}
+
+
+def clause_tokens(v: Any, lo: int, hi: int) -> set[int]:
+    """Indices of the tokens of the clause governed by verb ``v``: its subtree without its other
+    sub-clauses, keeping the one that holds tokens ``lo..hi`` (what the clause is asked about) and a
+    subject's relative clause ("The show, which returns after six years, ..." says which show). The
+    subject of an infinitive clause is the governing verb's ("The show is slated to be broadcast")."""
+    inside = set()
+    stack = [v]
+    h = v
+    while h.dep_ == "xcomp" and h.head.i != h.i:
+        h = h.head
+        stack.extend(c for c in h.children if c.dep_ in {"nsubj", "nsubjpass"})
+    while stack:
+        x = stack.pop()
+        inside.add(x.i)
+        for c in x.children:
+            describes_subject = x.dep_ in {"nsubj", "nsubjpass"} and c.dep_ in {"relcl", "acl"}
+            if (
+                c.dep_ in CLAUSE_DEPS
+                and not describes_subject
+                and not (c.left_edge.i <= lo and hi <= c.right_edge.i)
+            ):
+                continue
+            stack.append(c)
+    return inside
+
+
+EQUATING = {
+    "is", "are", "was", "were", "be", "been", "remain", "remains", "remained", "include", "includes",
+    "included", "including", "involve", "involves", "became", "become", "becomes",
+}  # fmt: skip
+
+
+def equated(t: Any) -> list[Any]:
+    """The phrases (their head tokens) a noun is equated with: "Threats to the bug include sea level
+    rise", "The main culprit is ragweed", "X is the biggest threat", "threats such as X"."""
+    h = t.head
+    said = []
+    if t.dep_ in {"nsubj", "nsubjpass"} and h.lower_ in EQUATING:
+        said = [c for c in h.children if c.dep_ in {"attr", "dobj", "oprd", "acomp"}]
+    elif t.dep_ == "attr" and h.lower_ in EQUATING:
+        said = [c for c in h.children if c.dep_ == "nsubj"]
+    for c in t.children:
+        if c.dep_ == "prep" and c.lower_ in {"including", "like", "as"}:
+            said.extend(g for g in c.children if g.dep_ == "pobj")
+    return said
 
 
 _OF_HEADS = {"type", "types", "kind", "kinds", "sort", "sorts", "name", "names", "form", "forms", "brand"}

@@ -11,6 +11,7 @@ import pytest
 from assistant.citations import verify
 from assistant.config import Settings
 from assistant.engines.base import create_engine
+from assistant.engines.causes import asks_cause
 from assistant.engines.extractive import ABSTAIN_PREFIX, ExtractiveEngine, condense, indirect_question
 from assistant.types import Hit, Turn
 
@@ -315,6 +316,55 @@ def test_why_wants_a_cause_not_the_event_again(engine: ExtractiveEngine) -> None
     ]  # fmt: skip
     draft = engine.answer("Why did the health agency issue a food safety alert about the burger chain?", hits)
     assert "E. coli" in draft.text, draft
+
+
+def test_a_cause_counts_where_it_explains_the_asked_event(engine: ExtractiveEngine) -> None:
+    """ "illnesses were tied to onions" explains the illnesses, not why the agency issued its alert;
+    the agency announcing an investigation of an outbreak linked to the burgers does."""
+    title = "Food safety alert: the outbreak and the chain"
+    hits = [
+        _hit(0, "The agency said the source had yet to be identified, but the burger chain said in a statement "
+                "that an initial investigation found some illnesses were tied to onions from a supplier in Colorado.",
+             title),
+        _hit(1, "The health agency announced Tuesday that several agencies are investigating an E. coli outbreak "
+                "linked to hamburgers sold at the chain's restaurants in ten states.", title),
+    ]  # fmt: skip
+    q = "Why did the health agency issue a food safety alert about the burger chain?"
+    assert "E. coli" in engine.answer(q, hits).text
+    blind = ExtractiveEngine(engine.settings, engine.embedder)
+    blind.ANCHOR_FLOOR = 1.0  # every cause counts fully, wherever it attaches
+    assert "onions" in blind.answer(q, hits).text
+
+
+def test_cause_questions_without_why() -> None:
+    assert asks_cause("What was the primary cause of the decline in wildlife populations?")
+    assert asks_cause("What is the main reason for the strike?")
+    assert asks_cause("What caused the blackout in Spain?")
+    assert asks_cause("What led to the collapse of the bridge?")
+    assert not asks_cause("What is the primary threat to the firefly's habitat?")
+    assert not asks_cause("Which union workers went on strike this week?")
+
+
+def test_a_cause_noun_question_wants_the_cause(engine: ExtractiveEngine) -> None:
+    hits = [
+        _hit(0, "Bee populations in the region declined by 40 percent over the past decade, the annual survey found."),
+        _hit(1, "Bee populations have declined over the past decade due to pesticide use and the loss of wild "
+                "flowers, the report said."),
+    ]  # fmt: skip
+    for q in (
+        "What was the main cause of the decline in bee populations?",
+        "What caused the decline in bee populations?",
+    ):
+        assert "pesticide" in engine.answer(q, hits).text, q
+
+
+def test_why_is_answered_by_a_sentence_naming_the_cause(engine: ExtractiveEngine) -> None:
+    """ "X is the leading cause of Y" gives a cause without a causal connective."""
+    hits = [
+        _hit(0, "Bee numbers are falling in most of the country, the annual survey of beekeepers found."),
+        _hit(1, "Habitat loss is the leading cause of the fall in bee numbers, researchers said."),
+    ]
+    assert "Habitat loss" in engine.answer("Why are bee numbers falling?", hits).text
 
 
 def test_a_passage_missing_the_questions_names_gives_no_part_of_the_answer(engine: ExtractiveEngine) -> None:

@@ -52,9 +52,17 @@ No generative model. For a question and numbered passages it
      sentence naming a kind of it the question does not ("US port workers") or equating it with
      new words ("threats include sea level rise ...", "the main culprit is ragweed") gets
      ``0.15 * vote`` (votes as above, by document);
-   - why: a sentence whose causal connective (because, due to, after, amid, linked to ...) leads
-     to words the question does not already say gets ``+0.2``, one without ``-0.08`` ("It comes
-     after the CDC issued a food safety alert" restates the question's event);
+   - a cause ("why", "what was the main cause of / reason for", "what caused / led to ...", see
+     ``causes``): a sentence whose causal connective (because, due to, after, amid, linked to ...)
+     leads to words the question does not already say, or that equates a cause noun with new words
+     ("X is the leading cause of Y"), gets ``0.2 * (0.2 + 0.8 * anchor)``, one without ``-0.08``
+     ("It comes after the CDC issued a food safety alert" restates the question's event). Anchor:
+     the share of the sentence's ``lex`` evidence (the asking words "main cause" left out) inside
+     what the cause explains -- the clause the connective modifies, the cause left out, or the
+     "of Y" of "cause of Y" -- and 1 when that clause is what the question's actor says or does
+     ("The CDC announced that agencies are investigating an outbreak linked to ..."), so "illnesses
+     were tied to onions" says little about why the CDC issued an alert (parsed for the 12 best
+     distinct sentences; the others' connectives count fully);
 3. answers with the best sentence, plus one more when the pair is better evidence (the best
    sentence leans on the one before it; the best does not name the asked-for thing and its
    neighbour, or a sentence of any passage scoring at least 0.7 of it, does; or the neighbour
@@ -80,6 +88,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant import nlp
+from assistant.engines import causes
 from assistant.engines.base import register
 
 if TYPE_CHECKING:
@@ -99,11 +108,6 @@ _LEANS_BACK = re.compile(
 # Ends like a sentence; "..." / "…" mark a cut-off snippet, which does not count.
 _TERMINATED = re.compile(r"(?<![.…])[.!]([\"'”’)\]])*$")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_CAUSAL = re.compile(
-    r"\b(because|due to|as a result|after|since|so that|in order to|citing|caused by|owing to|amid|following|"
-    r"linked to|tied to|in connection (?:with|to)|stemming from|prompted by|triggered by|over concerns?)\b",
-    re.IGNORECASE,
-)
 # A news dateline opening an article: "WASHINGTON –", "BIRMINGHAM, England (AP) —". Its place names
 # say where the reporter was, not what happened.
 _DATELINE = re.compile(
@@ -361,8 +365,8 @@ class ExtractiveEngine:
                     s.score += self.IN_PERIOD_BONUS
 
         types = nlp.answer_types(question)
-        why = bool(re.match(r"^\W*why\b", nlp.question_clause(question), re.IGNORECASE))
-        focus = None if (types or why) else nlp.question_focus(question)[0]
+        cause = causes.asks_cause(question)
+        focus = None if (types or cause) else nlp.question_focus(question)[0]
         if focus in _VAGUE_HEADS:
             focus = None
         ranked = sorted(usable, key=lambda s: -s.score)
@@ -458,11 +462,19 @@ class ExtractiveEngine:
                     s.answer_vote = max(votes[_ent_key(p)] for p in ps)
                     share = 1 - self.VOTE_SHARE + self.VOTE_SHARE * s.answer_vote
                     s.score += self.FOCUS_BONUS * share
-        elif why:
-            for s in top:
-                if _gives_cause(s.text, q_terms):
+        elif cause:
+            # A cause counts fully where it explains the asked-about event: "illnesses were tied to
+            # onions" says little about why the agency issued an alert.
+            asking = causes.asking_terms(question)
+            event = {t: w for t, w in weights.items() if t not in asking}
+            actor = causes.question_actor(question)
+            for i, s in enumerate(top):
+                a = causes.cause_anchor(
+                    s.text, q_terms, event, actor, s.terms, parse=distinct[i] < self.ANCHOR_CANDIDATES
+                )
+                if a is not None:
                     s.typed = True
-                    s.score += self.TYPE_BONUS
+                    s.score += self.TYPE_BONUS * (self.ANCHOR_FLOOR + (1 - self.ANCHOR_FLOOR) * a)
                 else:
                     s.score -= self.TYPE_PENALTY
         ranked = sorted(usable, key=lambda s: -s.score)
@@ -494,7 +506,7 @@ class ExtractiveEngine:
         if reason:
             return Draft(abstention(question), True, support=support, reason=reason)
 
-        chosen = self._compose(best, sents, by_passage, types, covered if (types or focus or why) else [])
+        chosen = self._compose(best, sents, by_passage, types, covered if (types or focus or cause) else [])
         text = " ".join(f"{s.text} [{s.hit + 1}]" for s in chosen)
         return Draft(
             text,
@@ -773,9 +785,6 @@ def _is_source(text: str, ent: nlp.Entity) -> bool:
     )
 
 
-_CLAUSE_DEPS = {"advcl", "ccomp", "relcl", "conj", "parataxis", "xcomp", "acl", "csubj"}
-
-
 def _anchor(
     doc: Any, ent: nlp.Entity, weights: dict[str, float], q_names: set[str], s_terms: frozenset[str]
 ) -> float | None:
@@ -798,28 +807,7 @@ def _anchor(
     # A verb form standing as a preposition or adjective ("supermodels, including Lima") heads no clause.
     while v.head.i != v.i and (v.pos_ not in {"VERB", "AUX"} or v.dep_ in {"prep", "amod"}):
         v = v.head
-    inside = set()
-    stack = [v]
-    # "The show is slated to be broadcast from New York": the subject of an infinitive clause is
-    # the governing verb's.
-    h = v
-    while h.dep_ == "xcomp" and h.head.i != h.i:
-        h = h.head
-        stack.extend(c for c in h.children if c.dep_ in {"nsubj", "nsubjpass"})
-    while stack:
-        x = stack.pop()
-        inside.add(x.i)
-        for c in x.children:
-            # Other sub-clauses say other things; a relative clause of the subject ("The show, which
-            # returns after six years, ...") says which subject it is.
-            describes_subject = x.dep_ in {"nsubj", "nsubjpass"} and c.dep_ in {"relcl", "acl"}
-            if (
-                c.dep_ in _CLAUSE_DEPS
-                and not describes_subject
-                and not (c.left_edge.i <= span.start and span.end - 1 <= c.right_edge.i)
-            ):
-                continue
-            stack.append(c)
+    inside = nlp.clause_tokens(v, span.start, span.end - 1)
     clause_terms = frozenset(nlp.content_terms(" ".join(doc[i].text for i in sorted(inside))))
     whole = nlp.weighted_recall(weights, s_terms)
     if whole <= 0:
@@ -913,57 +901,13 @@ def _focus_phrases(text: str, focus: str, q_terms: dict[str, float]) -> list[str
         if new:
             out.append(" ".join([c.text for c in mods] + [t.text]))
             continue
-        # "Threats to the bug include sea level rise, climate change ...", "The main culprit is
-        # ragweed", "X is the biggest threat", "threats such as X": the noun equated with new words.
-        h = t.head
-        said = []
-        if t.dep_ in {"nsubj", "nsubjpass"} and h.lower_ in _EQUATING:
-            said = [c for c in h.children if c.dep_ in {"attr", "dobj", "oprd", "acomp"}]
-        elif t.dep_ == "attr" and h.lower_ in _EQUATING:
-            said = [c for c in h.children if c.dep_ == "nsubj"]
-        for c in t.children:
-            if c.dep_ == "prep" and c.lower_ in {"including", "like", "as"}:
-                said.extend(g for g in c.children if g.dep_ == "pobj")
-        for c in said:
+        # "The main culprit is ragweed", "threats include sea level rise": equated with new words.
+        for c in nlp.equated(t):
             phrase = " ".join(x.text for x in c.subtree)
             terms = [nlp.stem(w) for w in nlp.words(phrase) if not nlp.is_stop(w)]
             if sum(1 for x in terms if not nlp.term_in(x, keys)) >= 1:
                 out.append(phrase)
     return out
-
-
-_EQUATING = {
-    "is", "are", "was", "were", "be", "been", "remain", "remains", "remained", "include", "includes",
-    "included", "including", "involve", "involves", "became", "become", "becomes",
-}  # fmt: skip
-
-
-_NAME_RUN = re.compile(r"[A-Z][\w.&'’-]*(?:\s+(?:(?:of|for|and|&|the)\s+)?[A-Z][\w.&'’-]*)*")
-
-
-def _gives_cause(text: str, q_terms: dict[str, float]) -> bool:
-    """A causal connective followed (within its clause) by something the question does not say.
-
-    "... investigating an E. coli outbreak linked to Quarter Pounder burgers" gives a cause;
-    "It comes one day after the CDC issued a food safety warning" restates the asked-about event.
-    A name counts once, and as known when the question has it or its acronym.
-    """
-    keys = set(q_terms)
-    for m in _CAUSAL.finditer(text):
-        clause = re.split(r"[,;:]\s|(?<![A-Z])\.\s", text[m.end() :], maxsplit=1)[0]
-        units: list[list[str]] = []
-        for part in re.split(f"({_NAME_RUN.pattern})", clause):
-            if part and part[0].isupper():
-                units.append(
-                    [nlp.stem(w) for w in nlp.words(part) if not nlp.is_stop(w)] + nlp.acronyms(part)
-                )
-            else:
-                units.extend([nlp.stem(w)] for w in nlp.words(part) if not nlp.is_stop(w) and not w.isdigit())
-        units = [u for u in units if u][:8]
-        old = sum(1 for u in units if any(nlp.term_in(t, keys) for t in u))
-        if len(units) - old >= 2 and len(units) - old > old:
-            return True
-    return False
 
 
 def _new_entity(ent: nlp.Entity, types: frozenset[str], q_low: str, q_nums: set[str]) -> bool:
