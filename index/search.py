@@ -32,6 +32,7 @@ class _Keyword:
     ids: list[str]
     texts: list[str]
     metas: list[dict]
+    tokens: list[list[str]]  # per chunk, as ``tokenize`` gives them
     bm25: Any
     vocab: dict[str, int]
     pos: dict[str, int]  # chunk id -> row
@@ -220,15 +221,26 @@ class Searcher:
             import bm25s
 
             logging.getLogger("bm25s").setLevel(logging.WARNING)  # it forces DEBUG on itself
-            ids, texts, metas = [], [], []
-            for cid, text, meta in self.store.all_chunks():
-                ids.append(cid)
-                texts.append(text)
-                metas.append(meta)
+            # A chunk id names its document's text version, so a chunk seen by an earlier build
+            # keeps its text, metadata and tokens: only new chunks are read and tokenised.
+            known: dict[str, tuple[str, dict, list[str]]] = {}
+            if self._kw is not None:
+                known = {
+                    cid: (self._kw.texts[i], self._kw.metas[i], self._kw.tokens[i])
+                    for cid, i in self._kw.pos.items()
+                }
+            ids = self.store.chunk_ids()
+            fresh = list(self.store.chunks_by_id([cid for cid in ids if cid not in known]))
+            if fresh:
+                for (cid, text, meta), toks in zip(fresh, tokenize([text for _, text, _ in fresh])):
+                    known[cid] = (text, meta, toks)
+            ids = [cid for cid in ids if cid in known]  # removed meanwhile: skipped
             if not ids:
                 self._kw = None
                 return None
-            tokens = tokenize(texts)
+            texts = [known[cid][0] for cid in ids]
+            metas = [known[cid][1] for cid in ids]
+            tokens = [known[cid][2] for cid in ids]
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
             df = np.diff(np.asarray(bm25.scores["indptr"]))
@@ -237,9 +249,9 @@ class Searcher:
             sources = np.array([m.get("source") or "" for m in metas], dtype=object)
             doc_ids = np.array([m.get("doc_id") or "" for m in metas], dtype=object)
             self._kw = _Keyword(
-                gen, ids, texts, metas, bm25, bm25.vocab_dict, pos, df, days, sources, doc_ids
+                gen, ids, texts, metas, tokens, bm25, bm25.vocab_dict, pos, df, days, sources, doc_ids
             )
-            log.info("keyword index rebuilt: %d chunks", len(ids))
+            log.info("keyword index rebuilt: %d chunks (%d read and tokenised)", len(ids), len(fresh))
             return self._kw
 
 

@@ -245,6 +245,23 @@ class Store:
             yield from zip(got["ids"], got["documents"], got["metadatas"])
             offset += len(got["ids"])
 
+    def chunk_ids(self) -> list[str]:
+        """The ids of every chunk (committed or not), in pages; cheap next to ``all_chunks``."""
+        out: list[str] = []
+        offset = 0
+        while True:
+            got = self.chunks.get(include=[], limit=_GET_PAGE, offset=offset)
+            if not got["ids"]:
+                return out
+            out.extend(got["ids"])
+            offset += len(got["ids"])
+
+    def chunks_by_id(self, ids: list[str]) -> Iterator[tuple[str, str, dict]]:
+        """(chunk_id, text, metadata) of these chunks, fetched in pages; missing ones are skipped."""
+        for i in range(0, len(ids), _GET_PAGE):
+            got = self.chunks.get(ids=ids[i : i + _GET_PAGE], include=["documents", "metadatas"])
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+
     def _iter_get(self, col: Any, include: list[str]) -> Iterator[tuple[str, dict]]:
         offset = 0
         while True:

@@ -254,3 +254,39 @@ def test_chroma_server_backend_shares_one_index(chroma_server: str, make_setting
 def test_raw_document_hash_is_of_text() -> None:
     d = RawDocument(doc_id="x", text="abc")
     assert d.hash == RawDocument(doc_id="y", text="abc").hash != RawDocument(doc_id="x", text="abd").hash
+
+
+def test_keyword_index_rebuilt_after_changes_reads_only_new_chunks(
+    briefing: Briefing, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.search as search_mod
+
+    folder = tmp_path / "in"
+    _write(folder, "a.txt", "Floods closed the port of Constanta for two days in March.")
+    b = _write(folder, "b.txt", "Grain exports through Odesa rose by a third after the corridor opened.")
+    _write(folder, "d.txt", "The Danube ferry to Romania resumed on Tuesday.")
+    assert briefing.ingest([str(folder)]).count("added") == 3
+    assert briefing.search("grain exports Odesa")[0].text.startswith("Grain exports")
+
+    tokenised: list[str] = []
+    real = search_mod.tokenize
+
+    def counting(texts: list[str]) -> list[list[str]]:
+        tokenised.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(search_mod, "tokenize", counting)
+    b.write_text("Grain exports through Odesa fell by half when shelling hit the port.", encoding="utf-8")
+    _write(folder, "c.txt", "Shelling damaged grain silos near Izmail overnight.")
+    briefing.ingest([str(folder)])
+    briefing.remove(next(d.doc_id for d in briefing.documents() if d.origin.endswith("a.txt")))
+    queries = ["grain exports Odesa", "shelling silos Izmail", "floods Constanta port", "Danube ferry"]
+    got = [[(h.chunk_id, round(h.score, 9)) for h in briefing.search(q)] for q in queries]
+    # only the new chunks were tokenised (plus the queries), and the result is a full rebuild's
+    assert [t for t in tokenised if t not in queries] == [
+        "Grain exports through Odesa fell by half when shelling hit the port.",
+        "Shelling damaged grain silos near Izmail overnight.",
+    ]
+    fresh = Briefing(briefing.settings)
+    assert [[(h.chunk_id, round(h.score, 9)) for h in fresh.search(q)] for q in queries] == got
+    assert all("Constanta" not in h.text for h in briefing.search("floods Constanta port"))
