@@ -93,12 +93,16 @@ def test_fresher_sources_count_more_for_recent_questions(engine: ExtractiveEngin
         _hit(1, "y", published=date(2024, 6, 1)),
         _hit(2, "z"),
     ]
-    fresh = engine._freshness("Which company recently recalled its lemonade?", hits, today)
+
+    def freshness(question: str, as_of: date | None) -> list[float] | None:
+        return engine._freshness(hits, engine._recent_period(question, as_of))
+
+    fresh = freshness("Which company recently recalled its lemonade?", today)
     assert fresh is not None
     assert fresh[0] == 1.0 and fresh[2] == 1.0
     assert fresh[1] < 0.25
-    assert engine._freshness("Which company recalled its lemonade?", hits, today) is None
-    assert engine._freshness("Which company recently recalled its lemonade?", hits, None) is None
+    assert freshness("Which company recalled its lemonade?", today) is None
+    assert freshness("Which company recently recalled its lemonade?", None) is None
     # Sources that agree still win, but old ones count for less against a recent one.
     top = [_sent(0.8), _sent(0.8), _sent(0.7)]
     votes = _entity_votes(top, [["30,000"], ["30,000"], ["33,000"]], ["old1", "old2", "new"], None,

@@ -374,7 +374,7 @@ class ExtractiveEngine:
         # passages of one document, syndicated articles), so repeats do not crowd out other sentences.
         top, distinct = self._candidates(ranked)
         docs = [passages[s.hit].doc_id for s in top]
-        fresh = self._freshness(question, passages, today)
+        fresh = self._freshness(passages, period)
         if fresh:
             top_fresh = [1.0 if id(s) in dated_in_period else fresh[s.hit] for s in top]
         if types:
@@ -536,11 +536,10 @@ class ExtractiveEngine:
             return None
         return frame.since, frame.until
 
-    def _freshness(self, question: str, passages: list[Hit], today: date | None) -> list[float] | None:
-        """Per passage, how much its source counts for a question about a recent period ("this
-        week", "recently"): 1 when published in the period or undated, halving every
-        ``FRESH_HALF_LIFE_DAYS`` before it. None when the question names no such period."""
-        period = self._recent_period(question, today)
+    def _freshness(self, passages: list[Hit], period: tuple[date, date] | None) -> list[float] | None:
+        """Per passage, how much its source counts for a question about a recent ``period``
+        (``_recent_period``): 1 when published in the period or undated, halving every
+        ``FRESH_HALF_LIFE_DAYS`` before it. None without such a period."""
         if period is None:
             return None
         out = []
