@@ -391,23 +391,25 @@ def is_heading(sentence: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # spaCy NER, lazily
 
-_nlp_lock = threading.Lock()
-_nlp: Any = None
+_load_lock = threading.Lock()
+
+
+def _pipeline(disable: tuple[str, ...]) -> Any:
+    """The spaCy model with these pipes disabled, loaded once per process and set of pipes."""
+    with _load_lock:
+        if disable not in _PIPELINES:
+            import spacy
+
+            _PIPELINES[disable] = spacy.load(SPACY_MODEL, disable=list(disable))
+        return _PIPELINES[disable]
+
+
+_PIPELINES: dict[tuple[str, ...], Any] = {}
 
 
 def get_nlp() -> Any:
-    """The spaCy pipeline with only ``ner`` enabled, loaded once per process."""
-    global _nlp
-    if _nlp is None:
-        with _nlp_lock:
-            if _nlp is None:
-                import spacy
-
-                _nlp = spacy.load(
-                    SPACY_MODEL,
-                    disable=["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"],
-                )
-    return _nlp
+    """The spaCy pipeline with only ``ner`` enabled."""
+    return _pipeline(("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"))
 
 
 Entity = tuple[str, str, int, int]  # text, label, start char, end char
@@ -506,20 +508,13 @@ _PREPS = {
 }  # fmt: skip
 
 
-_full_lock = threading.Lock()
-_full: Any = None
+_parse_lock = threading.Lock()
 
 
 def get_parser() -> Any:
-    """The spaCy pipeline with tagger and parser (no NER), for questions only; loaded once."""
-    global _full
-    if _full is None:
-        with _full_lock:
-            if _full is None:
-                import spacy
-
-                _full = spacy.load(SPACY_MODEL, disable=["ner", "lemmatizer"])
-    return _full
+    """The spaCy pipeline with tagger and parser (no NER), for questions and the few candidate
+    sentences whose structure matters."""
+    return _pipeline(("ner", "lemmatizer"))
 
 
 _PARSE_CACHE: OrderedDict[str, Any] = OrderedDict()
@@ -528,11 +523,11 @@ _PARSE_CACHE_MAX = 1024
 
 def parse(text: str) -> Any:
     """The tagged and parsed spaCy ``Doc`` of a sentence (memoised)."""
-    with _full_lock:
+    with _parse_lock:
         doc = _PARSE_CACHE.get(text)
     if doc is None:
         doc = get_parser()(text)
-        with _full_lock:
+        with _parse_lock:
             _PARSE_CACHE[text] = doc
             if len(_PARSE_CACHE) > _PARSE_CACHE_MAX:
                 _PARSE_CACHE.popitem(last=False)
