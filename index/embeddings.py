@@ -1,6 +1,6 @@
 """Sentence embeddings with all-MiniLM-L6-v2, offline, fast on a small CPU.
 
-Backends (``Settings.embedding_backend``):
+Backends (``IndexSettings.embedding_backend``):
 
 * ``torch``     -- plain sentence-transformers; cuda (fp16) when a GPU is present and no device is set.
 * ``onnx``      -- the HF model exported once to ONNX (eager attention; mean pooling and L2
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.errors import ConfigError
+from index.errors import ConfigError
 
 # Before transformers / sentence-transformers / huggingface_hub are first imported (lazily, below).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -41,7 +41,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from assistant.config import Settings
+    from index.settings import IndexSettings
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ _STALE_TMP_S = 3600
 # --------------------------------------------------------------------------------------------------
 
 
-def resolve_model_path(settings: Settings) -> Path:
+def resolve_model_path(settings: IndexSettings) -> Path:
     """The model folder: ``settings.embedding_model`` or the packaged all-MiniLM-L6-v2."""
     if settings.embedding_model:
         path = Path(settings.embedding_model).expanduser()
@@ -431,7 +431,7 @@ class _TorchEncoder:
         return emb
 
 
-def _resolve(settings: Settings, info: _ModelInfo) -> tuple[str, str]:
+def _resolve(settings: IndexSettings, info: _ModelInfo) -> tuple[str, str]:
     """(backend, device) actually used."""
     backend = settings.embedding_backend
     requested = settings.device
@@ -473,7 +473,7 @@ def _resolve(settings: Settings, info: _ModelInfo) -> tuple[str, str]:
 class Embedder:
     """Embeds texts into L2-normalised float32 vectors; see the module docstring for backends."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: IndexSettings) -> None:
         self.settings = settings
         self.model_path = resolve_model_path(settings)
         info = _ModelInfo(self.model_path)
@@ -567,7 +567,7 @@ _CACHE: dict[tuple[str, str, str | None, str], Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_embedder(settings: Settings) -> Embedder:
+def get_embedder(settings: IndexSettings) -> Embedder:
     """The process-wide :class:`Embedder` for these settings (model path, backend, device, model cache).
 
     Loaded once; later calls with equal settings get the same object. ``embedding_batch_size`` is

@@ -17,7 +17,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant.errors import LoadError
+from index.errors import LoadError
 from index.dates import parse_date
 
 log = logging.getLogger(__name__)

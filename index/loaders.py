@@ -14,8 +14,8 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from assistant.config import Settings
-from assistant.errors import LoadError
+from index.settings import IndexSettings
+from index.errors import LoadError
 from index import formats
 from index.cleaning import normalize_text
 from index.dates import infer_date
@@ -72,14 +72,14 @@ def iter_inputs(inputs: list[str], *, recursive: bool = True) -> Iterator[str]:
 
 
 def load(
-    origin: str, settings: Settings, *, source: str | None = None, published: date | None = None
+    origin: str, settings: IndexSettings, *, source: str | None = None, published: date | None = None
 ) -> list[RawDocument]:
     """Load one file or URL; raises ``LoadError`` when nothing usable could be loaded."""
     return load_with_problems(origin, settings, source=source, published=published)[0]
 
 
 def load_with_problems(
-    origin: str, settings: Settings, *, source: str | None = None, published: date | None = None
+    origin: str, settings: IndexSettings, *, source: str | None = None, published: date | None = None
 ) -> tuple[list[RawDocument], list[str]]:
     """Load one file or URL, returning the documents and per-record problems (bad JSONL lines, feed
     entries without text). Raises ``LoadError`` when the input yields no document at all."""
@@ -109,12 +109,12 @@ def _is_url(origin: str) -> bool:
     return origin.lower().startswith(("http://", "https://"))
 
 
-def _too_large(origin: str, size: float | None, settings: Settings) -> LoadError:
+def _too_large(origin: str, size: float | None, settings: IndexSettings) -> LoadError:
     got = f"{size / _MB:.3g} MB > " if size is not None else "over "
     return LoadError(origin, f"too large: {got}{settings.max_file_mb:g} MB limit (BRIEFING_MAX_FILE_MB)")
 
 
-def _read_file(origin: str, settings: Settings) -> _Input:
+def _read_file(origin: str, settings: IndexSettings) -> _Input:
     path = Path(origin).expanduser()
     if not path.exists():
         raise LoadError(origin, "no such file")
@@ -154,7 +154,7 @@ def _file_kind(origin: str, path: Path, data: bytes) -> str:
     raise LoadError(origin, f"unsupported {shown}; supported: {SUPPORTED}")
 
 
-def _fetch(url: str, settings: Settings) -> _Input:
+def _fetch(url: str, settings: IndexSettings) -> _Input:
     """GET a URL (redirects followed, timeout and size limit from settings)."""
     import httpx
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from assistant.config import Settings
-from assistant.errors import LoadError
+from index.settings import IndexSettings
+from index.errors import LoadError
 from index.chunking import chunk_text
 from index.store import Store
 from index.types import Chunk, IngestItem, IngestReport, RawDocument
@@ -28,7 +28,7 @@ _GROUP_CHUNKS = 1024
 
 def ingest(
     inputs: list[str],
-    settings: Settings,
+    settings: IndexSettings,
     store: Store,
     embedder: Any,
     *,
@@ -107,7 +107,7 @@ def _plan(docs: list[RawDocument], store: Store, report: IngestReport) -> list[t
     return todo
 
 
-def _chunks(doc: RawDocument, settings: Settings) -> list[Chunk]:
+def _chunks(doc: RawDocument, settings: IndexSettings) -> list[Chunk]:
     return chunk_text(doc.text, size=settings.chunk_tokens, overlap=settings.chunk_overlap, encoding=settings.tokenizer)
 
 

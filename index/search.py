@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.config import Settings
+from index.settings import IndexSettings
 from index.store import Store, version_of
 from index.types import DocumentInfo, Hit, SearchFilters
 
@@ -73,7 +73,7 @@ def _stemmer(module: Any) -> Any:
 class Searcher:
     """``search(query, k, filters)`` over a store, plus a LangChain retriever view."""
 
-    def __init__(self, settings: Settings, store: Store, embedder: Any) -> None:
+    def __init__(self, settings: IndexSettings, store: Store, embedder: Any) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -327,7 +327,7 @@ def parse_date(value: str | date | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        from assistant.errors import BriefingError
+        from index.errors import BriefingError
 
         raise BriefingError(f"not a date: {value!r} (use YYYY-MM-DD)")
     return date.fromisoformat(value.strip())

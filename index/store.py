@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 from typing import Any
 
-from assistant.config import Settings
-from assistant.errors import ConfigError, StoreError
+from index.settings import IndexSettings
+from index.errors import ConfigError, StoreError
 from index.types import NO_DAY_LIMIT, Chunk, DocumentInfo, RawDocument, SearchFilters
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def _day(d: date | None) -> int | None:
 class Store:
     """The Chroma-backed store of documents and chunks."""
 
-    def __init__(self, settings: Settings, *, embedding_model: str = "") -> None:
+    def __init__(self, settings: IndexSettings, *, embedding_model: str = "") -> None:
         self.settings = settings
         self.client = _make_client(settings)
         prefix = settings.collection
@@ -327,7 +327,7 @@ def _info(doc_id: str, m: dict[str, Any]) -> DocumentInfo:
     )
 
 
-def describe_location(settings: Settings) -> str:
+def describe_location(settings: IndexSettings) -> str:
     """Where the index lives, for messages and status."""
     ep = settings.chroma_endpoint
     return (
@@ -337,7 +337,7 @@ def describe_location(settings: Settings) -> str:
     )
 
 
-def _make_client(settings: Settings) -> Any:
+def _make_client(settings: IndexSettings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
