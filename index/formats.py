@@ -17,8 +17,8 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlparse
 
-from index.errors import LoadError
 from index.dates import parse_date
+from index.errors import LoadError
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from index.settings import IndexSettings
-from index.errors import LoadError
 from index import formats
 from index.cleaning import normalize_text
 from index.dates import infer_date
+from index.errors import LoadError
 from index.formats import Part, domain, stable_id
+from index.settings import IndexSettings
 from index.types import RawDocument
 
 _KINDS = {

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from index.settings import IndexSettings
-from index.errors import LoadError
 from index.chunking import chunk_text
+from index.errors import LoadError
+from index.settings import IndexSettings
 from index.store import Store
 from index.types import Chunk, IngestItem, IngestReport, RawDocument
 

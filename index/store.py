@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 from typing import Any
 
-from index.settings import IndexSettings
 from index.errors import ConfigError, StoreError
+from index.settings import IndexSettings
 from index.types import NO_DAY_LIMIT, Chunk, DocumentInfo, RawDocument, SearchFilters
 
 log = logging.getLogger(__name__)

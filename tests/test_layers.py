@@ -23,6 +23,6 @@ def test_index_layer_does_not_import_the_app_layer():
         f"{p.relative_to(ROOT)}: {m}"
         for p in sorted((ROOT / "index").rglob("*.py"))
         for m in _imported_modules(p)
-        if m == "assistant" or m.startswith("assistant.") or m == "ui" or m.startswith("ui.")
+        if m in ("assistant", "ui") or m.startswith(("assistant.", "ui."))
     }
     assert not offenders, sorted(offenders)
