@@ -14,6 +14,7 @@ Examples:
   briefing ingest assistant/sample            # the sample corpus
   briefing search "drones intercepted over Kyiv" --json
   briefing ask "How many drones were intercepted?" --json
+  briefing model-server --model qwen-0.5b      # the local model for the openai engine
 """
 
 
@@ -64,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--details", metavar="FILE", help="write per-question results to FILE (JSONL)")
 
     sub.add_parser("status", help="show engine, embedding model and index location")
+
+    s = sub.add_parser(
+        "model-server",
+        help="serve the local model over llama.cpp's OpenAI-compatible API (for the openai engine)",
+        description="Serve a local GGUF model (BRIEFING_LOCAL_MODEL) at http://HOST:PORT/v1 until Ctrl-C. "
+        "Point the openai engine at it: BRIEFING_OPENAI_BASE_URL=http://HOST:PORT/v1.",
+    )
+    s.add_argument("--model", help="smollm2 | qwen-0.5b | qwen-1.5b | PATH.gguf (default: BRIEFING_LOCAL_MODEL)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     return p
 
 
@@ -295,6 +306,28 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_model_server(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from assistant.engines.local import serve_model
+
+    settings = _briefing().settings
+    model = args.model or settings.local_model
+    server, base_url = serve_model(settings, host=args.host, port=args.port, model=model)
+    print(f"serving {model} at {base_url}", flush=True)
+    print(f"  use it: BRIEFING_ENGINE=openai BRIEFING_OPENAI_BASE_URL={base_url} BRIEFING_MODEL={model}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    print("model server stopped", file=sys.stderr)
+    del server
+    return 0
+
+
 _COMMANDS = {
     "ingest": _cmd_ingest,
     "remove": _cmd_remove,
@@ -304,6 +337,7 @@ _COMMANDS = {
     "chat": _cmd_chat,
     "eval": _cmd_eval,
     "status": _cmd_status,
+    "model-server": _cmd_model_server,
 }
 
 if __name__ == "__main__":

@@ -24,7 +24,10 @@ class Settings(IndexSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
-    local_model_path: str | None = None
+    local_model: str = Field(
+        default="smollm2", description="smollm2 | qwen-0.5b | qwen-1.5b, or the path of a GGUF file (local engine)."
+    )
+    local_threads: int | None = Field(default=None, ge=1, description="CPU threads for the local model; default: all.")
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
     abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
