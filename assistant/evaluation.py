@@ -8,6 +8,7 @@ answer holds one alternative of every group), ``answerable``, optional ``gold_do
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from pathlib import Path
@@ -37,9 +38,15 @@ def load_cases(path: str | Path, split: str | None = None) -> list[dict[str, Any
     return cases
 
 
-def contains_facts(text: str, groups: list[list[str]]) -> bool:
-    """True when ``text`` holds at least one alternative of every group (case-insensitive)."""
+def contains_facts(text: str, groups: list[list[str]], *, whole_words: bool = False) -> bool:
+    """True when ``text`` holds at least one alternative of every group (case-insensitive).
+
+    ``whole_words``: an alternative counts only where it is not part of a longer word or number
+    ("100" is not in "1000", "Iran" is not in "Iranian").
+    """
     low = text.lower()
+    if whole_words:
+        return all(any(re.search(rf"(?<!\w){re.escape(alt.lower())}(?!\w)", low) for alt in group) for group in groups)
     return all(any(alt.lower() in low for alt in group) for group in groups)
 
 
