@@ -251,3 +251,13 @@ def test_settings_choose_the_local_model() -> None:
     assert set(models.MODELS) == {"smollm2", "qwen-0.5b", "qwen-1.5b"}
     for spec in models.MODELS.values():
         assert len(spec.sha256) == 64 and spec.size > 0
+
+
+def test_strict_matching_counts_whole_words_only() -> None:
+    from assistant.evaluation import contains_facts
+
+    assert contains_facts("He turned 100 on Tuesday.", [["100"]], whole_words=True)
+    assert not contains_facts("About 1000 people came.", [["100"]], whole_words=True)
+    assert contains_facts("About 1000 people came.", [["100"]])  # the loose default
+    assert not contains_facts("An Iranian official said", [["Iran"]], whole_words=True)
+    assert contains_facts("It was held in Tampa, Florida.", [["Tampa, Florida"], ["held"]], whole_words=True)
