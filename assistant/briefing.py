@@ -198,9 +198,11 @@ class Briefing:
         """What is answering and where the index lives (for UIs and health checks)."""
         from index.store import describe_location
 
+        engine = self.settings.resolved_engine()
+        models = {"openai": self.settings.model, "local": self.settings.local_model}
         return {
-            "engine": self.settings.resolved_engine(),
-            "model": self.settings.model if self.settings.resolved_engine() == "openai" else None,
+            "engine": engine,
+            "model": models.get(engine),
             "embedding_model": self.embedder.name,
             "index": describe_location(self.settings),
             "documents": self.store.count_documents(),

@@ -232,8 +232,10 @@ def test_openai_engine_against_briefing_model_server(seeded) -> None:
 
         from assistant import Briefing
 
-        b = Briefing(seeded.settings.model_copy(update={"openai_base_url": base_url, "model": "smollm2"}))
-        a = b.ask(SEED_QUESTION, engine="openai")
+        # The openai engine's full-size prompt, kept small here: fewer passages, no surrounding text.
+        update = {"openai_base_url": base_url, "model": "smollm2", "passage_context_chars": 0}
+        b = Briefing(seeded.settings.model_copy(update=update))
+        a = b.ask(SEED_QUESTION, engine="openai", k=3)
         _assert_cited_or_abstained(a, "openai")
     finally:
         proc.terminate()

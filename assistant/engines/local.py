@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 N_CTX = 4096
 ANSWER_MAX_TOKENS = 128
 CONDENSE_MAX_TOKENS = 96
+SERVER_MAX_TOKENS = 512
 PASSAGES_BUDGET_TOKENS = 900  # all passages together; ~5-10 s of prompt reading for a 0.5B model on 2 cores
 REPEAT_PENALTY = 1.1  # a tiny model otherwise tends to loop on repetitive passages
 PROMPT_MARGIN_TOKENS = 48  # chat-template tokens around each message, and rounding
@@ -99,6 +100,10 @@ def model_params(
     params.hostnames = [host]
     params.port = port
     params.ui = False
+    # Defaults for clients of ``briefing model-server`` that do not set them: a bounded answer and
+    # the repeat penalty small models need (a request's own max_tokens is capped at n_predict).
+    params.n_predict = SERVER_MAX_TOKENS
+    params.sampling.penalty_repeat = REPEAT_PENALTY
     params.verbosity = -1  # llama.cpp's own logging off; errors reach us as exceptions or error chunks
     if alias:
         params.model_alias = {alias}
