@@ -24,6 +24,7 @@ class Settings(IndexSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
+    answer_max_tokens: int = Field(default=1024, ge=16, description="Longest answer the openai engine asks for.")
     local_model: str = Field(
         default="smollm2", description="smollm2 | qwen-0.5b | qwen-1.5b, or the path of a GGUF file (local engine)."
     )

@@ -99,6 +99,13 @@ def test_openai_prompt_has_numbered_passages_question_and_rules() -> None:
     assert "Norway" not in system + user
 
 
+def test_openai_asks_for_at_most_answer_max_tokens() -> None:
+    with serve("Rates rose [1].") as server:
+        list(OpenAIEngine(settings(server.base_url, answer_max_tokens=77)).stream("q", PASSAGES, []))
+        list(engine_for(server.base_url).stream("q", PASSAGES, []))
+    assert [r.json["max_tokens"] for r in server.chat_requests] == [77, 1024]
+
+
 def test_openai_condense_sends_history_and_returns_rewrite() -> None:
     seen: list[list[dict]] = []
 

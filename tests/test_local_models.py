@@ -211,7 +211,16 @@ def test_openai_engine_against_briefing_model_server(seeded) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "model-server", "--model", "smollm2", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "model-server",
+            "--model",
+            "smollm2",
+            "--port",
+            "0",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -232,8 +241,14 @@ def test_openai_engine_against_briefing_model_server(seeded) -> None:
 
         from assistant import Briefing
 
-        # The openai engine's full-size prompt, kept small here: fewer passages, no surrounding text.
-        update = {"openai_base_url": base_url, "model": "smollm2", "passage_context_chars": 0}
+        # The openai engine's full-size prompt and answer, kept small here: fewer passages, no
+        # surrounding text, a short answer (a tiny model otherwise rambles to the limit).
+        update = {
+            "openai_base_url": base_url,
+            "model": "smollm2",
+            "passage_context_chars": 0,
+            "answer_max_tokens": 64,
+        }
         b = Briefing(seeded.settings.model_copy(update=update))
         a = b.ask(SEED_QUESTION, engine="openai", k=3)
         _assert_cited_or_abstained(a, "openai")

@@ -100,8 +100,8 @@ def model_params(
     params.hostnames = [host]
     params.port = port
     params.ui = False
-    # Defaults for clients of ``briefing model-server`` that do not set them: a bounded answer and
-    # the repeat penalty small models need (a request's own max_tokens is capped at n_predict).
+    # Defaults for requests that do not set them: a bounded answer and the repeat penalty small
+    # models need (a request's own max_tokens / repeat_penalty win).
     params.n_predict = SERVER_MAX_TOKENS
     params.sampling.penalty_repeat = REPEAT_PENALTY
     params.verbosity = -1  # llama.cpp's own logging off; errors reach us as exceptions or error chunks
