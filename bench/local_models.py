@@ -12,7 +12,9 @@ Systems: ``extractive`` and ``local:<model>`` for each local model (smollm2, qwe
 qwen-1.5b), run smallest first. Matching is strict: an expected answer counts only as whole
 words (``contains_facts(..., whole_words=True)``). Citation validity: of the right answers, the
 share whose cited passages' quotes hold the answer. Seconds per answer are wall time of ``ask``
-(retrieval + generation + citation check); prompt tokens are those the model read (from
+(retrieval + generation + citation check), CPU seconds the process's CPU time for it (all
+threads; on a shared machine the steadier figure: a quiet 2-core run takes about CPU s / 2),
+load the 1-minute load average when it ended; prompt tokens are those the model read (from
 llama.cpp's timings, cached prefix included).
 
 Every answer is appended to ``--out`` (JSONL) as it comes, and rows already there are skipped,
@@ -83,9 +85,9 @@ def briefing_for(system: str, base: Settings) -> Briefing:
 def ask(b: Briefing, system: str, case: dict[str, Any]) -> dict[str, Any]:
     groups = case.get("answer_contains_any") or []
     answerable = bool(case.get("answerable", True))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     a = b.ask(case["question"], as_of=case.get("question_date"))
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     correct = (
         (not a.abstained and contains_facts(a.answer, groups, whole_words=True))
         if answerable
@@ -102,6 +104,8 @@ def ask(b: Briefing, system: str, case: dict[str, Any]) -> dict[str, Any]:
         if answerable and correct and not a.abstained
         else None,
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
+        "load": round(os.getloadavg()[0], 1),
         "answer": a.answer,
     }
     if system != "extractive":
@@ -125,6 +129,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any
         valid = [r["citations_valid"] for r in rs if r["citations_valid"] is not None]
         prompt = [r["prompt_tokens"] for r in rs if "prompt_tokens" in r]
         seconds = [r["seconds"] for r in rs]
+        cpu = [r["cpu_seconds"] for r in rs if "cpu_seconds" in r]
         out[key] = {
             "questions": len(rs),
             "answer_accuracy": sum(r["correct"] for r in answerable) / len(answerable)
@@ -136,6 +141,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any
             "abstained": sum(r["abstained"] for r in rs) / len(rs),
             "seconds_mean": statistics.mean(seconds),
             "seconds_p50": statistics.median(seconds),
+            "cpu_seconds_mean": statistics.mean(cpu) if cpu else None,
+            "load_mean": statistics.mean(r["load"] for r in rs if "load" in r) if cpu else None,
             "prompt_tokens_mean": statistics.mean(prompt) if prompt else None,
         }
     return out
@@ -143,8 +150,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any
 
 def markdown(summary: dict[tuple[str, str], dict[str, Any]]) -> str:
     lines = [
-        "| system | set | questions | answer acc. (right/answerable) | citations valid | abstained | s/answer mean (p50) | prompt tokens |",
-        "|---|---|---|---|---|---|---|---|",
+        (
+            "| system | set | questions | answer acc. (right/answerable) | citations valid | abstained "
+            "| s/answer mean (p50) | CPU s/answer | load | prompt tokens |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     order = {s: i for i, s in enumerate(SYSTEMS.split(","))}
     for (system, name), s in sorted(summary.items(), key=lambda kv: (kv[0][1], order.get(kv[0][0], 99))):
@@ -155,9 +165,11 @@ def markdown(summary: dict[tuple[str, str], dict[str, Any]]) -> str:
         )
         cit = "n/a" if s["citation_validity"] is None else f"{s['citation_validity']:.2f}"
         tok = "n/a" if s["prompt_tokens_mean"] is None else f"{s['prompt_tokens_mean']:.0f}"
+        cpu = "n/a" if s["cpu_seconds_mean"] is None else f"{s['cpu_seconds_mean']:.1f}"
+        load = "n/a" if s["load_mean"] is None else f"{s['load_mean']:.0f}"
         lines.append(
             f"| {system} | {name} | {s['questions']} | {acc} | {cit} | {s['abstained']:.2f} "
-            f"| {s['seconds_mean']:.1f} ({s['seconds_p50']:.1f}) | {tok} |"
+            f"| {s['seconds_mean']:.1f} ({s['seconds_p50']:.1f}) | {cpu} | {load} | {tok} |"
         )
     return "\n".join(lines)
 
