@@ -75,11 +75,13 @@ def open_set(name: str, args: argparse.Namespace) -> tuple[Settings, list[dict[s
     return base, cases
 
 
-def briefing_for(system: str, base: Settings) -> Briefing:
+def briefing_for(system: str, base: Settings, threads: int | None) -> Briefing:
     if system == "extractive":
         return Briefing(base.model_copy(update={"engine": "extractive"}))
     _, model = system.split(":", 1)
-    return Briefing(base.model_copy(update={"engine": "local", "local_model": model}))
+    return Briefing(
+        base.model_copy(update={"engine": "local", "local_model": model, "local_threads": threads})
+    )
 
 
 def ask(b: Briefing, system: str, case: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +109,7 @@ def ask(b: Briefing, system: str, case: dict[str, Any]) -> dict[str, Any]:
         "cpu_seconds": round(cpu, 3),
         "load": round(os.getloadavg()[0], 1),
         "answer": a.answer,
+        "threads": b.settings.local_threads or os.cpu_count(),
     }
     if system != "extractive":
         stats = b.engine().last_stats
@@ -188,6 +191,9 @@ def main() -> None:
     )
     ap.add_argument("--models", type=Path, default=Path("/tmp/briefing-bench-models"), help="model cache")
     ap.add_argument("--out", type=Path, default=Path("/tmp/bench-local-models.jsonl"), help="rows, appended")
+    ap.add_argument(
+        "--threads", type=int, default=None, help="CPU threads of the local model (default: all cores)"
+    )
     ap.add_argument("--summary", action="store_true", help="only print the tables of --out")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -203,7 +209,7 @@ def main() -> None:
                 todo = [c for c in cases if (system, name, c.get("id")) not in seen]
                 if not todo:
                     continue
-                b = briefing_for(system, base)
+                b = briefing_for(system, base, args.threads)
                 for case in todo:
                     row = {"set": name, **ask(b, system, case)}
                     rows.append(row)

@@ -4,6 +4,7 @@ The prompt texts live in ``prompts/*.md``; this module only fills them in:
 
 * ``passage.md`` renders one numbered passage (``[n] title (source, date)`` and its text);
 * ``answer.md`` is the system + user pair for answering (variables ``passages``, ``question``, ``today``);
+* ``answer_local.md`` is a shorter pair for small local models (same variables);
 * ``condense.md`` rewrites a follow-up into a standalone question (variables ``history``, ``question``).
 
 Messages are plain OpenAI-style dicts (``{"role": ..., "content": ...}``), which both the
