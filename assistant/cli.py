@@ -14,6 +14,7 @@ Examples:
   briefing ingest assistant/sample            # the sample corpus
   briefing search "drones intercepted over Kyiv" --json
   briefing ask "How many drones were intercepted?" --json
+  briefing ui                                 # the chat workspace on http://127.0.0.1:7860
 """
 
 
@@ -64,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--details", metavar="FILE", help="write per-question results to FILE (JSONL)")
 
     sub.add_parser("status", help="show engine, embedding model and index location")
+
+    s = sub.add_parser("ui", help="the chat workspace in the browser (ingests the sample corpus when empty)")
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; others need BRIEFING_UI_AUTH)",
+    )
+    s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     return p
 
 
@@ -295,6 +304,21 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.briefing import SAMPLE_DIR
+
+    b = _briefing()
+    from ui.app import credentials, is_loopback, launch  # gradio loads here, not for other commands
+
+    if not is_loopback(args.host) and credentials(b) is None:
+        launch(b, args.host, args.port)  # refuses with a one-line ConfigError before any work
+    if not b.documents():
+        print(f"the index is empty: ingesting the sample corpus ({SAMPLE_DIR})", flush=True)
+        _print_report(b.ingest([str(SAMPLE_DIR)]))
+    launch(b, args.host, args.port)
+    return 0
+
+
 _COMMANDS = {
     "ingest": _cmd_ingest,
     "remove": _cmd_remove,
@@ -304,6 +328,7 @@ _COMMANDS = {
     "chat": _cmd_chat,
     "eval": _cmd_eval,
     "status": _cmd_status,
+    "ui": _cmd_ui,
 }
 
 if __name__ == "__main__":
