@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -40,6 +41,7 @@ class Conversation:
     def __init__(self, briefing: Briefing) -> None:
         self.session = briefing.chat()
         self.exchanges: list[Exchange] = []
+        self.key = uuid.uuid4().hex  # names this conversation's export folder
 
 
 def _opt(value: str | None) -> str | None:
@@ -101,7 +103,7 @@ class Workspace:
             return gr.DownloadButton(value=None, interactive=False)
         from gradio.utils import get_upload_folder
 
-        folder = Path(get_upload_folder()) / "exports" / str(id(conv))
+        folder = Path(get_upload_folder()) / "exports" / conv.key
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "briefing-conversation.md"
         path.write_text(render.conversation_markdown(conv.exchanges), encoding="utf-8")
@@ -212,12 +214,11 @@ class Workspace:
         return render.status_html(self.b.status())
 
 
-def render_notice(text: str, *, ok: bool = False) -> str:
-    """A one-line message under an input (empty string: nothing to say)."""
-    if not text:
-        return ""
+def render_notice(text: str, *, ok: bool = False) -> Any:
+    """A one-line message under an input; hidden when there is nothing to say."""
     color = ' style="color: #15803d"' if ok else ""
-    return f'<div class="bf-notice" role="status"{color}>{render.esc(text)}</div>'
+    html = f'<div class="bf-notice" role="status"{color}>{render.esc(text)}</div>' if text else ""
+    return gr.HTML(value=html, visible=bool(text))
 
 
 def _progress(progress: Any) -> Callable[[str, int], None]:
@@ -269,7 +270,7 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                             max_lines=4,
                         )
                         ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="bf-ask")
-                    notice = gr.HTML("", elem_id="bf-notice")
+                    notice = gr.HTML("", elem_id="bf-notice", visible=False)
                     with gr.Row():
                         new_btn = gr.Button("New conversation", size="sm", elem_id="bf-new")
                         export_btn = gr.DownloadButton(
@@ -323,7 +324,7 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                     with gr.Row(equal_height=True):
                         doc_pick = gr.Dropdown(label="Delete a document", choices=[], scale=5)
                         delete_btn = gr.Button("Delete", variant="stop", scale=1, min_width=90)
-                    delete_notice = gr.HTML("")
+                    delete_notice = gr.HTML("", visible=False)
             with gr.Tab("Status", id="status") as status_tab:
                 status = gr.HTML("", elem_id="bf-status")
 

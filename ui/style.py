@@ -5,6 +5,7 @@ argument, so the app looks the same when ``briefing serve`` mounts it on its Fas
 """
 
 CSS = """
+#bf-style { display: none; }
 #bf-header { padding: 2px 4px 0; }
 .bf-brand { font-size: 20px; font-weight: 700; letter-spacing: .2px; }
 .bf-brand span { font-size: 14px; font-weight: 400; color: var(--body-text-color-subdued); margin-left: 10px; }
