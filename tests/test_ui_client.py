@@ -33,7 +33,9 @@ def test_ask_endpoint_returns_the_cited_answer(served: str) -> None:
     from gradio_client import Client
 
     client = Client(served, verbose=False)
-    assert {"/ask", "/search", "/ingest"} <= set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/ask", "/search", "/ingest"} <= set(
+        client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    )
     result = client.predict(SEED_QUESTION, api_name="/ask")
     assert "39 of the 71" in result["answer"] and "[1]" in result["answer"]
     [cite] = [c for c in result["citations"] if c["n"] == 1]

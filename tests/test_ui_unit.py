@@ -11,7 +11,16 @@ import pytest
 
 from assistant import Briefing
 from assistant.errors import BriefingError, ConfigError, LoadError
-from assistant.types import Answer, AnswerDelta, Citation, DocumentInfo, DocumentText, Hit, Retrieved, SentenceVerdict
+from assistant.types import (
+    Answer,
+    AnswerDelta,
+    Citation,
+    DocumentInfo,
+    DocumentText,
+    Hit,
+    Retrieved,
+    SentenceVerdict,
+)
 from ui import library, render
 from ui.render import Exchange
 
@@ -57,8 +66,12 @@ def test_streaming_steps_show_search_then_passages_then_draft() -> None:
 
 
 def test_abstention_is_marked_and_lists_closest_passages() -> None:
-    hit = Hit(chunk_id="c", doc_id="d", text="Closest text", start=0, end=12, score=0.1, title="Near", source="s")
-    a = Answer(question="q", answer="The indexed sources do not say.", abstained=True, engine="e", passages=[hit])
+    hit = Hit(
+        chunk_id="c", doc_id="d", text="Closest text", start=0, end=12, score=0.1, title="Near", source="s"
+    )
+    a = Answer(
+        question="q", answer="The indexed sources do not say.", abstained=True, engine="e", passages=[hit]
+    )
     out = render.conversation_html([Exchange(question="q", answer=a)])
     assert "No answer in the sources" in out and "bf-abstained" in out and "Closest text" in out
 
@@ -71,14 +84,19 @@ def test_citation_panel_highlights_passage_and_evidence_inside_escaped_document(
         n=1, doc_id="d", title="T", source="s", url="javascript:alert(1)", start=start, end=end,
         quote=text[start:end], evidence_start=ev_start, evidence_end=end,
     )  # fmt: skip
-    info = DocumentInfo(doc_id="d", ingested_at="2024-11-02T00:00:00", content_hash="h", n_chunks=1, n_chars=len(text))
+    info = DocumentInfo(
+        doc_id="d", ingested_at="2024-11-02T00:00:00", content_hash="h", n_chunks=1, n_chars=len(text)
+    )
     verdicts = [
         SentenceVerdict(sentence="A <b>.", supported=True, action="kept"),
         SentenceVerdict(sentence="B.", supported=True, action="recited"),
         SentenceVerdict(sentence="C.", supported=False, action="removed"),
     ]
     out = render.citation_html("[1]", c, DocumentText(info=info, text=text), verdicts)
-    assert '<mark class="passage">The drones: <mark class="evidence">39 of the 71 were &lt;b&gt;intercepted&lt;/b&gt;.' in out
+    assert (
+        '<mark class="passage">The drones: <mark class="evidence">39 of the 71 were &lt;b&gt;intercepted&lt;/b&gt;.'
+        in out
+    )
     assert out.startswith('<div class="bf-panel">') and "&lt;p&gt;Intro.&lt;/p&gt;" in out
     assert "javascript:" not in out  # only http(s) links
     assert [m for m in re.findall(r'class="vbadge">([^<]+)<', out)] == ["supported", "partly", "not found"]
@@ -93,7 +111,9 @@ def test_citation_panel_says_when_the_document_is_gone() -> None:
 def test_markdown_export_lists_citations_with_their_evidence() -> None:
     a = _answer("Thirty-nine were intercepted [1].").model_copy(update={"question": "How many?"})
     a.citations[0].evidence = "thirty-nine   of seventy-one"
-    md = render.conversation_markdown([Exchange(question="How many?", answer=a), Exchange(question="Q2", error="boom")])
+    md = render.conversation_markdown(
+        [Exchange(question="How many?", answer=a), Exchange(question="Q2", error="boom")]
+    )
     assert "## How many?\n\nThirty-nine were intercepted [1]." in md
     assert "[1] " in md and "2024-11-02 (date inferred)" in md and "> thirty-nine of seventy-one" in md
     assert "_Could not answer: boom_" in md
@@ -156,14 +176,20 @@ def test_staging_writes_only_into_the_uploads_folder(tmp_path: Path, make_settin
     assert {p for p in tmp_path.rglob("*")} - before == {uploads.parent, uploads, uploads / "good.txt"}
 
 
-def test_add_to_library_reports_each_input_and_keeps_only_what_is_indexed(tmp_path: Path, briefing: Briefing) -> None:
+def test_add_to_library_reports_each_input_and_keeps_only_what_is_indexed(
+    tmp_path: Path, briefing: Briefing
+) -> None:
     good, bad = tmp_path / "harbour.txt", tmp_path / "broken.pdf"
     good.write_text("Harbour report\n\nThe harbour of Veldin reopened on 3 March 2025 after the storm.")
     bad.write_bytes(b"%PDF-1.4 garbage")
-    report = library.add_to_library(briefing, [(str(good), "harbour.txt"), (str(bad), "broken.pdf")], "ftp://no")
+    report = library.add_to_library(
+        briefing, [(str(good), "harbour.txt"), (str(bad), "broken.pdf")], "ftp://no"
+    )
     by_name = {i.origin: i for i in report.items}
     assert by_name["harbour.txt"].status == "added" and by_name["harbour.txt"].chunks >= 1
-    assert by_name["broken.pdf"].status == "failed" and by_name["broken.pdf"].reason.startswith("malformed PDF")
+    assert by_name["broken.pdf"].status == "failed" and by_name["broken.pdf"].reason.startswith(
+        "malformed PDF"
+    )
     assert by_name["ftp://no"].reason == "not an http(s):// URL"
     assert sorted(p.name for p in library.uploads_dir(briefing).iterdir()) == ["harbour.txt"]
     [doc] = briefing.documents()
@@ -178,7 +204,9 @@ def test_empty_and_too_long_questions_get_clear_errors(make_settings) -> None:
     b = Briefing(make_settings(max_question_chars=50))
     with pytest.raises(BriefingError, match="^empty question: ask something"):
         b.ask("   ")
-    with pytest.raises(BriefingError, match=r"^question too long: 51 characters > 50 limit \(BRIEFING_MAX_QUESTION_CHARS\)"):
+    with pytest.raises(
+        BriefingError, match=r"^question too long: 51 characters > 50 limit \(BRIEFING_MAX_QUESTION_CHARS\)"
+    ):
         list(b.stream("x" * 51))
     with pytest.raises(BriefingError, match="question too long"):
         b.retrieve("x" * 51)

@@ -318,7 +318,12 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                         column_widths=["46%", "14%", "18%", "8%", "14%"],
                     )
                     with gr.Row(equal_height=True):
-                        query = gr.Textbox(show_label=False, placeholder="Search the library…", scale=5)
+                        query = gr.Textbox(
+                            show_label=False,
+                            placeholder="Search the library…",
+                            scale=5,
+                            elem_id="bf-library-search",
+                        )
                         search_btn = gr.Button("Search", scale=1, min_width=90)
                     hits = gr.HTML("", elem_id="bf-hits")
                     with gr.Row(equal_height=True):
