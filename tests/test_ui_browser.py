@@ -96,6 +96,13 @@ def page(browser, app_url: str, tmp_path: Path):
     context.close()
 
 
+def _wait_for_text(pg, selector: str, text: str) -> None:
+    """Wait until the element's rendered text contains ``text`` (tables keep hidden copies of cells)."""
+    pg.wait_for_function(
+        "([sel, text]) => (document.querySelector(sel)?.innerText || '').includes(text)", arg=[selector, text]
+    )
+
+
 def _ask(pg, question: str) -> None:
     """Type a question, record every state the conversation pane shows, and wait for the answer."""
     pg.evaluate(
@@ -148,7 +155,7 @@ def test_document_with_script_is_shown_as_text(page, tmp_path: Path) -> None:
         == 0
     )
     page.get_by_role("tab", name="Library").click()
-    page.locator("#bf-docs").get_by_text(HOSTILE_TITLE).first.wait_for()
+    _wait_for_text(page, "#bf-docs", HOSTILE_TITLE)
     assert page.locator("#bf-docs img, #bf-docs script").count() == 0
     page.screenshot(path=str(tmp_path / "hostile.png"))
     assert page.dialogs == []
@@ -156,7 +163,7 @@ def test_document_with_script_is_shown_as_text(page, tmp_path: Path) -> None:
 
 def test_empty_question_gets_a_message_not_a_turn(page) -> None:
     page.click("#bf-ask")
-    page.locator("#bf-notice").get_by_text("empty question").wait_for()
+    _wait_for_text(page, "#bf-notice", "empty question")
     assert page.locator("#bf-conversation .bf-turn").count() == 0
 
 
@@ -168,12 +175,12 @@ def test_upload_a_file_and_find_it_listed(page, tmp_path: Path) -> None:
     empty = tmp_path / "blank.txt"
     empty.write_bytes(b"")
     page.get_by_role("tab", name="Library").click()
-    page.locator("#bf-docs").get_by_text("The conflict in Ukraine").first.wait_for()
+    _wait_for_text(page, "#bf-docs", "The conflict in Ukraine")
     page.locator("input[type=file]").first.set_input_files([str(note), str(empty)])
     page.locator("#bf-add").click()
     report = page.locator("#bf-report")
-    report.get_by_text("tern_survey.md").wait_for()
+    _wait_for_text(page, "#bf-report", "tern_survey.md")
     rows = {r.split("\t")[0]: r for r in report.locator("tbody tr").all_inner_texts()}
     assert "added" in rows["tern_survey.md"] and "empty file" in rows["blank.txt"]
-    page.locator("#bf-docs").get_by_text("Tern survey 2025").wait_for()
+    _wait_for_text(page, "#bf-docs", "Tern survey 2025")
     page.screenshot(path=str(tmp_path / "library.png"))

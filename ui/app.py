@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -31,6 +32,7 @@ _PROGRESS = gr.Progress()  # as a default, tells Gradio to pass the handler a pr
 
 LOOPBACK_NAMES = ("localhost",)
 SEARCH_K = 10
+DRAFT_REFRESH_S = 0.15
 _SHARED = {"concurrency_id": "briefing", "concurrency_limit": 1}
 """Every handler that touches the index queues behind the others: one Briefing, one writer."""
 
@@ -74,6 +76,7 @@ class Workspace:
         x = Exchange(question=question.strip())
         conv.exchanges.append(x)
         yield render.conversation_html(conv.exchanges), conv, "", render_notice(""), gr.skip()
+        shown = 0.0
         try:
             for event in conv.session.stream(
                 x.question,
@@ -87,8 +90,11 @@ class Workspace:
                     x.passages = event.passages
                 elif isinstance(event, AnswerDelta):
                     x.draft += event.text
+                    if time.monotonic() - shown < DRAFT_REFRESH_S:
+                        continue  # a token stream re-renders the pane a few times a second, not per token
                 elif isinstance(event, Answer):
                     x.answer = event
+                shown = time.monotonic()
                 yield render.conversation_html(conv.exchanges), conv, gr.skip(), gr.skip(), gr.skip()
         except BriefingError as exc:
             x.error = str(exc)
@@ -218,7 +224,7 @@ def render_notice(text: str, *, ok: bool = False) -> Any:
     """A one-line message under an input; hidden when there is nothing to say."""
     color = ' style="color: #15803d"' if ok else ""
     html = f'<div class="bf-notice" role="status"{color}>{render.esc(text)}</div>' if text else ""
-    return gr.HTML(value=html, visible=bool(text))
+    return gr.HTML(value=html, visible=bool(text), apply_default_css=False)
 
 
 def _progress(progress: Any) -> Callable[[str, int], None]:
@@ -238,19 +244,24 @@ def _progress(progress: Any) -> Callable[[str, int], None]:
     return tick
 
 
+def _html(value: str = "", **kwargs: Any) -> gr.HTML:
+    """A gr.HTML styled only by our CSS (Gradio's prose styles would restyle the citation buttons)."""
+    return gr.HTML(value, apply_default_css=False, **kwargs)
+
+
 def build_app(briefing: Briefing) -> gr.Blocks:
     """The workspace as a ``gr.Blocks``: built, not launched (``launch`` or a FastAPI mount serves it)."""
     ws = Workspace(briefing)
     private: dict[str, Any] = {"api_visibility": "private", **_SHARED}
     with gr.Blocks(title="Briefing") as demo:
         conv = gr.State(None)
-        gr.HTML(f"<style>{CSS}</style>", elem_id="bf-style", padding=False)
+        _html(f"<style>{CSS}</style>", elem_id="bf-style", padding=False)
         with gr.Row(elem_id="bf-header"):
-            gr.HTML('<div class="bf-brand">Briefing<span>cited answers from your documents</span></div>')
+            _html('<div class="bf-brand">Briefing<span>cited answers from your documents</span></div>')
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=480):
-                    conversation = gr.HTML(
+                    conversation = _html(
                         render.conversation_html([]),
                         js_on_load=CONVERSATION_JS,
                         elem_id="bf-conversation",
@@ -260,7 +271,7 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                         container=True,
                         padding=True,
                     )
-                    with gr.Row(equal_height=True):
+                    with gr.Row(equal_height=True, elem_id="bf-ask-row"):
                         question = gr.Textbox(
                             show_label=False,
                             placeholder="Ask about the documents in the library…",
@@ -268,13 +279,24 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                             scale=6,
                             lines=1,
                             max_lines=4,
+                            container=False,
+                            autofocus=True,
                         )
-                        ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="bf-ask")
-                    notice = gr.HTML("", elem_id="bf-notice", visible=False)
+                        ask_btn = gr.Button(
+                            "Ask", variant="primary", scale=0, min_width=100, elem_id="bf-ask"
+                        )
+                    notice = _html("", elem_id="bf-notice", visible=False)
                     with gr.Row():
-                        new_btn = gr.Button("New conversation", size="sm", elem_id="bf-new")
+                        new_btn = gr.Button(
+                            "New conversation", size="sm", scale=0, min_width=160, elem_id="bf-new"
+                        )
                         export_btn = gr.DownloadButton(
-                            "Export as Markdown", size="sm", interactive=False, elem_id="bf-export"
+                            "Export as Markdown",
+                            size="sm",
+                            scale=0,
+                            min_width=160,
+                            interactive=False,
+                            elem_id="bf-export",
                         )
                     with (
                         gr.Accordion("Filters for the next question", open=False, elem_id="bf-filters"),
@@ -287,7 +309,7 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                             label="As of", include_time=False, type="string", elem_id="bf-as-of"
                         )
                 with gr.Column(scale=2, min_width=360):
-                    panel = gr.HTML(
+                    panel = _html(
                         render.EMPTY_PANEL,
                         js_on_load=PANEL_JS,
                         elem_id="bf-panel",
@@ -305,17 +327,17 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                     source = gr.Textbox(label="Source name (optional)", placeholder="e.g. Reuters")
                     add_btn = gr.Button("Add to library", variant="primary", elem_id="bf-add")
                     report_json = gr.JSON(visible=False)
-                    report = gr.HTML(render.report_html([]), elem_id="bf-report")
+                    report = _html(render.report_html([]), elem_id="bf-report")
                 with gr.Column(scale=3, min_width=480):
                     docs = gr.Dataframe(
-                        headers=["Title", "Source", "Published", "Chunks", "ID"],
-                        datatype=["str", "str", "str", "number", "str"],
+                        headers=["Title", "Source", "Published", "Chunks"],
+                        datatype=["str", "str", "str", "number"],
                         interactive=False,
                         label="Documents",
                         elem_id="bf-docs",
                         max_height=300,
                         wrap=True,
-                        column_widths=["46%", "14%", "18%", "8%", "14%"],
+                        column_widths=["54%", "16%", "20%", "10%"],
                     )
                     with gr.Row(equal_height=True):
                         query = gr.Textbox(
@@ -323,15 +345,15 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                             placeholder="Search the library…",
                             scale=5,
                             elem_id="bf-library-search",
+                            container=False,
                         )
-                        search_btn = gr.Button("Search", scale=1, min_width=90)
-                    hits = gr.HTML("", elem_id="bf-hits")
-                    with gr.Row(equal_height=True):
-                        doc_pick = gr.Dropdown(label="Delete a document", choices=[], scale=5)
-                        delete_btn = gr.Button("Delete", variant="stop", scale=1, min_width=90)
-                    delete_notice = gr.HTML("", visible=False)
+                        search_btn = gr.Button("Search", scale=0, min_width=100)
+                    hits = _html("", elem_id="bf-hits")
+                    doc_pick = gr.Dropdown(label="Delete a document", choices=[], elem_id="bf-delete-pick")
+                    delete_btn = gr.Button("Delete document", variant="stop", size="sm", elem_id="bf-delete")
+                    delete_notice = _html("", visible=False)
             with gr.Tab("Status", id="status") as status_tab:
-                status = gr.HTML("", elem_id="bf-status")
+                status = _html("", elem_id="bf-status")
 
         ask_io = {
             "inputs": [question, conv, sources, since, until, as_of],

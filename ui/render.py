@@ -264,7 +264,12 @@ def report_rows(report: IngestReport, names: dict[str, str] | None = None) -> li
 def documents_rows(docs: list[DocumentInfo]) -> list[list[Any]]:
     """Rows of the documents table (shown as text by gr.Dataframe)."""
     return [
-        [d.title or d.doc_id, d.source, date_label(d.published, d.published_inferred), d.n_chunks, d.doc_id]
+        [
+            d.title or d.doc_id,
+            d.source,
+            f"{d.published}{' (inferred)' if d.published_inferred else ''}" if d.published else "undated",
+            d.n_chunks,
+        ]
         for d in docs
     ]
 

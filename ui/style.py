@@ -43,6 +43,7 @@ button.cite:hover, button.psg:hover, .bf-active { text-decoration: underline; ba
   padding: 10px 12px; border: 1px solid var(--border-color-primary); border-radius: 8px;
   background: var(--background-fill-primary); }
 mark.passage { background: #fef9c3; color: #1f2937; padding: 0; }
+.bf-panel .doc mark.passage { background: #fefce8; box-shadow: -6px 0 0 #facc15; }
 mark.evidence { background: #fde047; color: #111827; padding: 0 1px; border-radius: 2px; }
 .verdicts { margin: 0 0 8px; font-size: 13px; }
 .verdicts summary { cursor: pointer; font-weight: 600; }
@@ -62,10 +63,12 @@ tr.st-failed td:nth-child(2) { color: #b91c1c; font-weight: 600; }
 tr.st-added td:nth-child(2), tr.st-updated td:nth-child(2) { color: #15803d; font-weight: 600; }
 ol.bf-hits { margin: 0; padding-left: 20px; font-size: 14px; }
 ol.bf-hits li { margin-bottom: 8px; }
-.bf-hits .htitle { font-weight: 600; }
+.bf-hits .htitle { font-weight: 600; font-size: 14px; }
 .bf-hits .hmeta { font-size: 12px; color: var(--body-text-color-subdued); }
 .bf-hits .snippet { font-size: 13px; }
-#bf-notice { min-height: 0; }
+#bf-docs .header-table, #bf-docs .virtual-row, #bf-docs table { font-family: var(--font); font-size: 13px; }
+#bf-delete { align-self: flex-start; }
+#bf-question textarea { font-size: 15px; }
 .bf-notice { font-size: 13px; color: #b91c1c; }
 """
 
