@@ -179,8 +179,8 @@ def test_upload_a_file_and_find_it_listed(page, tmp_path: Path) -> None:
     page.locator("input[type=file]").first.set_input_files([str(note), str(empty)])
     page.locator("#bf-add").click()
     report = page.locator("#bf-report")
-    _wait_for_text(page, "#bf-report", "tern_survey.md")
+    _wait_for_text(page, "#bf-report", "tern survey.md")
     rows = {r.split("\t")[0]: r for r in report.locator("tbody tr").all_inner_texts()}
-    assert "added" in rows["tern_survey.md"] and "empty file" in rows["blank.txt"]
+    assert "added" in rows["tern survey.md"] and "empty file" in rows["blank.txt"]
     _wait_for_text(page, "#bf-docs", "Tern survey 2025")
     page.screenshot(path=str(tmp_path / "library.png"))

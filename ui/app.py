@@ -350,7 +350,15 @@ def build_app(briefing: Briefing) -> gr.Blocks:
                         search_btn = gr.Button("Search", scale=0, min_width=100)
                     hits = _html("", elem_id="bf-hits")
                     doc_pick = gr.Dropdown(label="Delete a document", choices=[], elem_id="bf-delete-pick")
-                    delete_btn = gr.Button("Delete document", variant="stop", size="sm", elem_id="bf-delete")
+                    with gr.Row():
+                        delete_btn = gr.Button(
+                            "Delete document",
+                            variant="stop",
+                            size="sm",
+                            scale=0,
+                            min_width=150,
+                            elem_id="bf-delete",
+                        )
                     delete_notice = _html("", visible=False)
             with gr.Tab("Status", id="status") as status_tab:
                 status = _html("", elem_id="bf-status")

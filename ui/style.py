@@ -67,7 +67,6 @@ ol.bf-hits li { margin-bottom: 8px; }
 .bf-hits .hmeta { font-size: 12px; color: var(--body-text-color-subdued); }
 .bf-hits .snippet { font-size: 13px; }
 #bf-docs .header-table, #bf-docs .virtual-row, #bf-docs table { font-family: var(--font); font-size: 13px; }
-#bf-delete { align-self: flex-start; }
 #bf-question textarea { font-size: 15px; }
 .bf-notice { font-size: 13px; color: #b91c1c; }
 """
