@@ -306,12 +306,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 def _cmd_ui(args: argparse.Namespace) -> int:
     from assistant.briefing import SAMPLE_DIR
+    from ui.access import check_bind
 
     b = _briefing()
-    from ui.app import credentials, is_loopback, launch  # gradio loads here, not for other commands
+    check_bind(b, args.host)  # off loopback without credentials: a one-line error before any work
+    from ui.app import launch  # gradio loads here, not for other commands
 
-    if not is_loopback(args.host) and credentials(b) is None:
-        launch(b, args.host, args.port)  # refuses with a one-line ConfigError before any work
     if not b.documents():
         print(f"the index is empty: ingesting the sample corpus ({SAMPLE_DIR})", flush=True)
         _print_report(b.ingest([str(SAMPLE_DIR)]))

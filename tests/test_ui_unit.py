@@ -247,7 +247,8 @@ def test_chat_handler_refuses_empty_and_long_questions_without_a_turn(seeded: Br
 
 
 def test_non_loopback_host_needs_credentials(make_settings) -> None:
-    from ui.app import credentials, is_loopback, launch
+    from ui.access import credentials, is_loopback
+    from ui.app import launch
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import time
@@ -24,13 +23,13 @@ from assistant import Briefing
 from assistant.errors import BriefingError, ConfigError, NotFoundError
 from assistant.types import Answer, AnswerDelta, Citation, Hit, Retrieved
 from ui import library, render
+from ui.access import check_bind
 from ui.render import Exchange
 from ui.style import CONVERSATION_JS, CSS, PANEL_JS
 
 log = logging.getLogger(__name__)
 _PROGRESS = gr.Progress()  # as a default, tells Gradio to pass the handler a progress tracker
 
-LOOPBACK_NAMES = ("localhost",)
 SEARCH_K = 10
 DRAFT_REFRESH_S = 0.15
 _SHARED = {"concurrency_id": "briefing", "concurrency_limit": 1}
@@ -397,27 +396,6 @@ def build_app(briefing: Briefing) -> gr.Blocks:
     return demo
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` only accepts connections from this machine."""
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def credentials(briefing: Briefing) -> tuple[str, str] | None:
-    """``ui_auth`` ("user:password") as Gradio's ``auth`` pair; ``ConfigError`` when malformed."""
-    secret = briefing.settings.ui_auth
-    if secret is None:
-        return None
-    user, sep, password = secret.get_secret_value().partition(":")
-    if not (sep and user and password):
-        raise ConfigError("BRIEFING_UI_AUTH must be 'user:password' with both parts non-empty")
-    return user, password
-
-
 def launch(
     briefing: Briefing,
     host: str = "127.0.0.1",
@@ -431,12 +409,7 @@ def launch(
     Gradio's upload cache goes into the data folder (unless ``GRADIO_TEMP_DIR`` says otherwise).
     With ``block`` false it returns the running app (``close()`` stops it).
     """
-    auth = credentials(briefing)
-    if not is_loopback(host) and auth is None:
-        raise ConfigError(
-            f"refusing to serve the workspace on {host} without credentials: set BRIEFING_UI_AUTH=user:password "
-            "(or bind 127.0.0.1)"
-        )
+    auth = check_bind(briefing, host)
     os.environ.setdefault("GRADIO_TEMP_DIR", str((briefing.settings.data_dir / "gradio").resolve()))
     demo = build_app(briefing)
     try:
