@@ -221,7 +221,7 @@ def test_stream_with_steps_yields_the_passages_first(seeded: Briefing) -> None:
 
 
 def test_chat_handler_streams_then_answers_and_opens_the_citation(seeded: Briefing) -> None:
-    from ui.app import Workspace
+    from ui.handlers import Workspace
 
     ws = Workspace(seeded)
     steps = list(ws.chat(SEED_QUESTION, None, [], None, None, None))
@@ -237,7 +237,7 @@ def test_chat_handler_streams_then_answers_and_opens_the_citation(seeded: Briefi
 
 
 def test_chat_handler_refuses_empty_and_long_questions_without_a_turn(seeded: Briefing) -> None:
-    from ui.app import Workspace
+    from ui.handlers import Workspace
 
     ws = Workspace(seeded)
     for q in ("", "?" * 2001):
