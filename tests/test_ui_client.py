@@ -91,14 +91,19 @@ def test_credentials_from_settings_are_required(make_settings) -> None:
     from ui.app import launch
 
     port = _free_port()
-    demo = launch(Briefing(make_settings(ui_auth="analyst:s3cret")), port=port, block=False, say=lambda _line: None)
+    demo = launch(
+        Briefing(make_settings(ui_auth="analyst:s3cret")), port=port, block=False, say=lambda _line: None
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         assert httpx.get(url + "config").status_code == 401
         with pytest.raises(ValueError, match="(?i)login|auth|credentials"):
             Client(url, verbose=False, auth=("analyst", "wrong"))
-        assert "/ask" in Client(url, verbose=False, auth=("analyst", "s3cret")).view_api(
-            print_info=False, return_format="dict"
-        )["named_endpoints"]
+        assert (
+            "/ask"
+            in Client(url, verbose=False, auth=("analyst", "s3cret")).view_api(
+                print_info=False, return_format="dict"
+            )["named_endpoints"]
+        )
     finally:
         demo.close()
