@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.errors import NotFoundError
+from assistant.errors import BriefingError, NotFoundError
 from assistant.types import (
     Answer,
     AnswerDelta,
@@ -19,6 +19,7 @@ from assistant.types import (
     DocumentText,
     Hit,
     IngestReport,
+    Retrieved,
     SearchFilters,
     Turn,
 )
@@ -142,6 +143,8 @@ class Briefing:
         from assistant.chain import build_retrieval
 
         kwargs.pop("engine", None)
+        kwargs.pop("steps", None)
+        self.check_question(question)
         out = build_retrieval(self.engine(), self.searcher, default_k=self.settings.k).invoke(
             self._payload(question, **kwargs)
         )
@@ -162,12 +165,29 @@ class Briefing:
         since: date | str | None = None,
         until: date | str | None = None,
         as_of: date | str | None = None,
-    ) -> Iterator[AnswerDelta | Answer]:
-        """Yield draft pieces (``AnswerDelta``) and finally the verified ``Answer``."""
+        steps: bool = False,
+    ) -> Iterator[Retrieved | AnswerDelta | Answer]:
+        """Yield draft pieces (``AnswerDelta``) and finally the verified ``Answer``.
+
+        With ``steps``, a ``Retrieved`` event with the passages found comes first, so a UI can show
+        the search step before the answer without searching twice.
+        """
+        self.check_question(question)
         payload = self._payload(
             question, history=history, k=k, sources=sources, since=since, until=until, as_of=as_of
         )
-        yield from self.chain(engine).stream(payload)
+        yield from self.chain(engine).stream({**payload, "steps": steps})
+
+    def check_question(self, question: str) -> None:
+        """Refuse an empty or over-long question with a message that says what to do."""
+        if not (question or "").strip():
+            raise BriefingError("empty question: ask something about the indexed documents")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise BriefingError(
+                f"question too long: {len(question)} characters > {limit} limit "
+                "(BRIEFING_MAX_QUESTION_CHARS); ask a shorter question"
+            )
 
     @staticmethod
     def _payload(
@@ -222,7 +242,7 @@ class ChatSession:
     def ask(self, question: str, **kwargs: Any) -> Answer:
         return final_answer(self.stream(question, **kwargs))
 
-    def stream(self, question: str, **kwargs: Any) -> Iterator[AnswerDelta | Answer]:
+    def stream(self, question: str, **kwargs: Any) -> Iterator[Retrieved | AnswerDelta | Answer]:
         for event in self.briefing.stream(question, history=self.history, **{**self.defaults, **kwargs}):
             if isinstance(event, Answer):
                 self.history += [
@@ -237,7 +257,7 @@ class ChatSession:
         self.answers.clear()
 
 
-def final_answer(events: Iterator[AnswerDelta | Answer]) -> Answer:
+def final_answer(events: Iterator[Retrieved | AnswerDelta | Answer]) -> Answer:
     """The verified ``Answer`` that ends a stream (the drafts before it are dropped)."""
     final = None
     for event in events:

@@ -32,6 +32,12 @@ class Settings(IndexSettings):
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
     abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
+    max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused.")
+
+    # Workspace (briefing ui)
+    ui_auth: SecretStr | None = Field(
+        default=None, description="'user:password' the UI asks for; required to bind a non-loopback address."
+    )
 
     @property
     def api_key(self) -> str | None:

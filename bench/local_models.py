@@ -18,7 +18,8 @@ load the 1-minute load average when it ended; prompt tokens are those the model 
 llama.cpp's timings, cached prefix included).
 
 Every answer is appended to ``--out`` (JSONL) as it comes, and rows already there are skipped,
-so a long run can be stopped and resumed; ``--summary`` only prints the tables of ``--out``.
+so a long run can be stopped and resumed; ``--summary`` only prints the tables of ``--out``;
+``--prompt-sizes`` compares the full answer prompt with the local engine's compact one.
 
     nice -n 10 .venv/bin/python bench/local_models.py --systems extractive,local:smollm2 --sets news,rgb
     .venv/bin/python bench/local_models.py --summary
@@ -122,6 +123,27 @@ def ask(b: Briefing, system: str, case: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def prompt_sizes(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Prompt tokens (SmolLM2's tokenizer) of the full answer prompt and of the local engine's compact one."""
+    from assistant.engines.llm_common import answer_messages
+
+    base, cases = open_set(name, args)
+    b = briefing_for("local:smollm2", base, args.threads)
+    engine = b.engine()
+    full, compact = [], []
+    for case in cases:
+        passages = b.retrieve(case["question"], as_of=case.get("question_date"))
+        full.append(engine._prompt_tokens(answer_messages(case["question"], passages)))
+        compact.append(engine._prompt_tokens(engine.answer_messages(case["question"], passages)))
+    return {
+        "set": name,
+        "questions": len(cases),
+        "full_prompt_tokens_mean": statistics.mean(full),
+        "compact_prompt_tokens_mean": statistics.mean(compact),
+        "compact_prompt_tokens_max": max(compact),
+    }
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
@@ -195,8 +217,14 @@ def main() -> None:
         "--threads", type=int, default=None, help="CPU threads of the local model (default: all cores)"
     )
     ap.add_argument("--summary", action="store_true", help="only print the tables of --out")
+    ap.add_argument("--prompt-sizes", action="store_true", help="only measure prompt sizes (no generation)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+
+    if args.prompt_sizes:
+        for name in args.sets.split(","):
+            print(json.dumps(prompt_sizes(name, args)))
+        return
 
     rows = (
         [json.loads(x) for x in args.out.read_text().splitlines() if x.strip()] if args.out.exists() else []

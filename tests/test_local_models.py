@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant import Briefing
 from assistant.config import Settings
 from assistant.engines import models
 from assistant.engines.compact import best_sentences
@@ -177,14 +178,17 @@ def test_best_sentences_mark_a_gap_between_two_windows() -> None:
 # --------------------------------------------------------------------------- real models
 
 
-def _assert_cited_or_abstained(a: Answer, engine: str) -> None:
-    assert a.engine == engine
+def _assert_cited_or_abstained(a: Answer, engine: str, b: Briefing) -> None:
+    """The answer went through the citation check: every kept sentence supported, quotes from the documents."""
+    assert a.engine == engine and a.answer.strip()
     if a.abstained:
         assert a.answer.startswith("The indexed sources do not say") and not a.citations
     else:
-        assert a.citations, a.answer
-        assert all(1 <= c.n <= len(a.citations) and c.quote for c in a.citations)
-        assert "[1]" in a.answer
+        kept = [v for v in a.verdicts if v.action != "removed"]
+        assert kept and all(v.supported for v in kept) and "[1]" in a.answer
+        assert a.citations and all(1 <= c.n <= len(a.citations) for c in a.citations)
+        for c in a.citations:
+            assert b.document(c.doc_id).text[c.start : c.end] == c.quote
 
 
 def test_local_engine_answers_a_seed_question_with_packaged_smollm2(seeded) -> None:
@@ -194,7 +198,7 @@ def test_local_engine_answers_a_seed_question_with_packaged_smollm2(seeded) -> N
     engine = seeded.engine("local")
     assert isinstance(engine, LocalEngine) and engine.model_path.suffix == ".gguf"
     a = seeded.ask(SEED_QUESTION, engine="local")
-    _assert_cited_or_abstained(a, "local")
+    _assert_cited_or_abstained(a, "local", seeded)
     stats = engine.last_stats
     assert 0 < stats.prompt_tokens <= PASSAGES_BUDGET_TOKENS + 400
     assert 0 < stats.completion_tokens <= ANSWER_MAX_TOKENS and stats.seconds > 0
@@ -251,7 +255,7 @@ def test_openai_engine_against_briefing_model_server(seeded) -> None:
         }
         b = Briefing(seeded.settings.model_copy(update=update))
         a = b.ask(SEED_QUESTION, engine="openai", k=3)
-        _assert_cited_or_abstained(a, "openai")
+        _assert_cited_or_abstained(a, "openai", seeded)
     finally:
         proc.terminate()
         try:
