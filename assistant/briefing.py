@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import threading
 from collections.abc import Iterator
 from datetime import date
 from functools import cached_property
@@ -11,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.errors import NotFoundError
+from assistant.errors import ConfigError, InputError, NotFoundError
 from assistant.types import (
     Answer,
     AnswerDelta,
     DocumentInfo,
     DocumentText,
     Hit,
+    IngestItem,
     IngestReport,
     SearchFilters,
+    Status,
     Turn,
 )
 
@@ -42,6 +46,9 @@ class Briefing:
             self.settings = settings.model_copy(update=overrides)
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         self._engines: dict[str, Any] = {}
+        # Writes (ingest, remove) run one at a time, so concurrent callers (server threads, the
+        # watcher, the UI) never race on the same document; readers never wait for it.
+        self._write_lock = threading.RLock()
 
     # -- parts, built on first use --------------------------------------------------------------
     @cached_property
@@ -69,6 +76,11 @@ class Briefing:
         resolved = name if name and name != "auto" else self.settings.resolved_engine()
         if resolved == "auto":
             resolved = self.settings.resolved_engine()
+        if resolved == "openai" and not self.settings.openai_configured:
+            raise ConfigError(
+                "the openai engine is not configured: set OPENAI_API_KEY or BRIEFING_OPENAI_BASE_URL, "
+                "or choose another engine"
+            )
         if resolved not in self._engines:
             self._engines[resolved] = create_engine(resolved, self.settings)
         return self._engines[resolved]
@@ -88,15 +100,56 @@ class Briefing:
 
         if isinstance(inputs, str):
             inputs = [inputs]
-        return ingest(
-            list(inputs),
-            self.settings,
-            self.store,
-            self.embedder,
-            source=source,
-            published=parse_date(published),
-            progress=progress,
-        )
+        with self._write_lock:
+            return ingest(
+                list(inputs),
+                self.settings,
+                self.store,
+                self.embedder,
+                source=source,
+                published=parse_date(published),
+                progress=progress,
+            )
+
+    def ingest_uploads(
+        self,
+        files: list[tuple[str, bytes]],
+        *,
+        source: str | None = None,
+        published: date | str | None = None,
+    ) -> IngestReport:
+        """Ingest uploaded ``(file name, bytes)``: each is kept under ``data_dir/uploads`` by its
+        sanitised base name (so uploading a file again updates its document) and reported by the
+        name it came with; an unusable name or an oversized file is a failed item, not an error."""
+        folder = self.settings.data_dir / "uploads"
+        limit = self.settings.max_file_mb * 1024 * 1024
+        refused: list[IngestItem] = []
+        saved: dict[str, str] = {}
+        with self._write_lock:
+            for name, data in files:
+                safe = upload_name(name)
+                if not safe:
+                    refused.append(IngestItem(origin=name, status="failed", reason="no usable file name"))
+                elif len(data) > limit:
+                    reason = f"too large: {len(data) / 2**20:.3g} MB > {self.settings.max_file_mb:g} MB limit"
+                    refused.append(IngestItem(origin=name, status="failed", reason=reason + " (BRIEFING_MAX_FILE_MB)"))
+                else:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    path = folder / safe
+                    n = 1
+                    while str(path) in saved:  # the same name twice in one call: keep both
+                        n += 1
+                        path = folder / f"{Path(safe).stem}-{n}{Path(safe).suffix}"
+                    tmp = path.with_name(f".{path.name}.part")
+                    tmp.write_bytes(data)
+                    tmp.replace(path)
+                    saved[str(path)] = name
+            report = self.ingest(list(saved), source=source, published=published) if saved else IngestReport()
+        for item in report.items:  # report what the caller sent, not where it was kept
+            head, sep, tail = item.origin.partition("#")
+            item.origin = saved.get(head, head) + sep + tail
+        report.items = refused + report.items
+        return report
 
     def documents(self) -> list[DocumentInfo]:
         """Every stored document, newest first."""
@@ -111,7 +164,9 @@ class Briefing:
 
     def remove(self, doc_id: str) -> None:
         """Delete a document and its chunks; ``NotFoundError`` if absent."""
-        if not self.store.remove(doc_id):
+        with self._write_lock:
+            removed = self.store.remove(doc_id)
+        if not removed:
             raise NotFoundError(f"no document with id {doc_id!r} (see `briefing docs`)")
 
     # -- search and answers -----------------------------------------------------------------------
@@ -163,14 +218,15 @@ class Briefing:
         until: date | str | None = None,
         as_of: date | str | None = None,
     ) -> Iterator[AnswerDelta | Answer]:
-        """Yield draft pieces (``AnswerDelta``) and finally the verified ``Answer``."""
+        """Draft pieces (``AnswerDelta``) and finally the verified ``Answer``. Bad arguments raise
+        here, before the first piece, so a server can still answer them with a 4xx."""
         payload = self._payload(
             question, history=history, k=k, sources=sources, since=since, until=until, as_of=as_of
         )
-        yield from self.chain(engine).stream(payload)
+        return iter(self.chain(engine).stream(payload))
 
-    @staticmethod
     def _payload(
+        self,
         question: str,
         *,
         history: list[Turn] | None = None,
@@ -182,6 +238,13 @@ class Briefing:
     ) -> dict[str, Any]:
         from index.search import parse_date
 
+        if not question.strip():
+            raise InputError("the question is empty: ask something")
+        if len(question) > self.settings.max_question_chars:
+            raise InputError(
+                f"the question is {len(question)} characters long; the limit is "
+                f"{self.settings.max_question_chars} (BRIEFING_MAX_QUESTION_CHARS)"
+            )
         return {
             "question": question,
             "history": list(history or []),
@@ -194,18 +257,18 @@ class Briefing:
         """A conversation that keeps history, so follow-up questions resolve."""
         return ChatSession(self, **defaults)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> Status:
         """What is answering and where the index lives (for UIs and health checks)."""
         from index.store import describe_location
 
-        return {
-            "engine": self.settings.resolved_engine(),
-            "model": self.settings.model if self.settings.resolved_engine() == "openai" else None,
-            "embedding_model": self.embedder.name,
-            "index": describe_location(self.settings),
-            "documents": self.store.count_documents(),
-            "chunks": self.store.count_chunks(),
-        }
+        return Status(
+            engine=self.settings.resolved_engine(),
+            model=self.settings.model if self.settings.resolved_engine() == "openai" else None,
+            embedding_model=self.embedder.name,
+            index=describe_location(self.settings),
+            documents=self.store.count_documents(),
+            chunks=self.store.count_chunks(),
+        )
 
 
 class ChatSession:
@@ -235,6 +298,17 @@ class ChatSession:
         self.answers.clear()
 
 
+def upload_name(name: str) -> str:
+    """A safe base name for an uploaded file: no folders, no leading dots, only plain characters
+    (empty when nothing usable is left)."""
+    base = re.split(r"[\\/]", name.strip())[-1]
+    base = re.sub(r"[^\w.\- ]+", "_", base).strip(" .")
+    if len(base) > 150:  # keep the extension: it names the format
+        suffix = Path(base).suffix[:20]
+        base = base[: 150 - len(suffix)] + suffix
+    return base
+
+
 def final_answer(events: Iterator[AnswerDelta | Answer]) -> Answer:
     """The verified ``Answer`` that ends a stream (the drafts before it are dropped)."""
     final = None
@@ -249,12 +323,11 @@ def final_answer(events: Iterator[AnswerDelta | Answer]) -> Answer:
 def _filters(
     sources: list[str] | None = None, since: date | str | None = None, until: date | str | None = None
 ) -> SearchFilters:
-    from assistant.errors import BriefingError
     from index.search import parse_date
 
     f = SearchFilters(
         sources=list(sources) if sources else None, since=parse_date(since), until=parse_date(until)
     )
     if f.since and f.until and f.since > f.until:
-        raise BriefingError(f"--since {f.since} is after --until {f.until}")
+        raise InputError(f"since {f.since} is after until {f.until}: swap them")
     return f

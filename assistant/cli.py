@@ -290,7 +290,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    for key, value in _briefing().status().items():
+    for key, value in _briefing().status().model_dump().items():
         print(f"{key:<16} {value}")
     return 0
 

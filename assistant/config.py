@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from datetime import time
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from index.settings import IndexSettings
 
@@ -28,6 +30,32 @@ class Settings(IndexSettings):
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
     abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
+    max_question_chars: int = Field(default=2000, ge=1, description="Longer questions are refused (InputError).")
+
+    # Server (`briefing serve`)
+    host: str = Field(default="127.0.0.1", description="Address `briefing serve` binds.")
+    port: int = Field(default=7860, ge=0, le=65535)
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token the REST API requires; mandatory off loopback."
+    )
+    max_request_kb: int = Field(
+        default=256, ge=1, description="Largest JSON request body; uploads are limited by max_file_mb."
+    )
+    watch_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Folders, files and feed URLs the server ingests as they change."
+    )
+    watch_interval_s: float = Field(default=300.0, gt=0, description="Seconds between two watch scans.")
+    brief_time: time | None = Field(
+        default=None, description="Local time (HH:MM) at which the server drafts the daily briefing."
+    )
+
+    @field_validator("watch_paths", mode="before")
+    @classmethod
+    def _split_paths(cls, v: object) -> object:
+        """``BRIEFING_WATCH_PATHS="inbox, https://example.org/feed.xml"``: comma-separated in the environment."""
+        if isinstance(v, str):
+            return [part.strip() for part in v.split(",") if part.strip()]
+        return v
 
     @property
     def api_key(self) -> str | None:

@@ -18,6 +18,7 @@ __all__ = [
     "IngestReport",
     "SearchFilters",
     "SentenceVerdict",
+    "Status",
     "Turn",
 ]
 
@@ -122,3 +123,14 @@ class DocumentText(BaseModel):
 
     info: DocumentInfo
     text: str
+
+
+class Status(BaseModel):
+    """What is answering and where the index lives (``Briefing.status``)."""
+
+    engine: str
+    model: str | None = None
+    embedding_model: str
+    index: str
+    documents: int
+    chunks: int
