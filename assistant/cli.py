@@ -14,6 +14,7 @@ Examples:
   briefing ingest assistant/sample            # the sample corpus
   briefing search "drones intercepted over Kyiv" --json
   briefing ask "How many drones were intercepted?" --json
+  briefing serve --port 7860                  # REST API + UI; a client: assistant.client.Client
 """
 
 
@@ -64,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--details", metavar="FILE", help="write per-question results to FILE (JSONL)")
 
     sub.add_parser("status", help="show engine, embedding model and index location")
+
+    s = sub.add_parser("serve", help="serve the REST API (/api/v1) and the web UI to a team")
+    s.add_argument(
+        "--host", help="address to bind (default: BRIEFING_HOST, 127.0.0.1); off loopback BRIEFING_API_TOKEN is required"
+    )
+    s.add_argument("--port", type=int, help="port (default: BRIEFING_PORT, 7860)")
+    s.add_argument("--no-ui", action="store_true", help="serve the REST API only")
     return p
 
 
@@ -109,17 +117,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _briefing() -> Any:
+def _settings() -> Any:
     from pydantic import ValidationError
 
-    from assistant import Briefing
     from assistant.config import Settings
     from assistant.errors import ConfigError
 
     try:
-        return Briefing(Settings())
+        return Settings()
     except ValidationError as exc:
         raise ConfigError(f"invalid settings: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
+
+
+def _briefing() -> Any:
+    from assistant import Briefing
+
+    return Briefing(_settings())
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -295,6 +308,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.server import serve
+
+    serve(_settings(), host=args.host, port=args.port, ui=not args.no_ui)
+    return 0
+
+
 _COMMANDS = {
     "ingest": _cmd_ingest,
     "remove": _cmd_remove,
@@ -304,6 +324,7 @@ _COMMANDS = {
     "chat": _cmd_chat,
     "eval": _cmd_eval,
     "status": _cmd_status,
+    "serve": _cmd_serve,
 }
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ class AskRequest(BaseModel):
     as_of: date | None = None
 
     def call_args(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"question"})
+        """The keyword arguments for ``Briefing.ask`` (history stays typed)."""
+        return {**self.model_dump(exclude={"question", "history"}), "history": self.history}
 
 
 class UrlIngestRequest(BaseModel):

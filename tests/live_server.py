@@ -32,3 +32,50 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(30)
         self.sock.close()
+
+
+class Site:
+    """A tiny HTTP server on loopback answering from a table ``(method, path) -> (status, type, body)``
+    (or a list of them, given in turn, the last one repeated); ``hits`` counts requests per
+    ``(method, path)``. Unknown paths get 404."""
+
+    def __init__(self, routes: dict[tuple[str, str], Any]) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        site = self
+        self.routes = routes
+        self.hits: dict[tuple[str, str], int] = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                key = (self.command, self.path.split("?")[0])
+                site.hits[key] = site.hits.get(key, 0) + 1
+                length = int(self.headers.get("content-length") or 0)
+                if length:
+                    self.rfile.read(length)
+                answer = site.routes.get(key, (404, "text/plain", b"not found"))
+                if isinstance(answer, list):
+                    answer = answer[min(site.hits[key], len(answer)) - 1]
+                status, ctype, body = answer
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
