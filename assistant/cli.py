@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--port", type=int, help="port (default: BRIEFING_PORT, 7860)")
     s.add_argument("--no-ui", action="store_true", help="serve the REST API only")
+    s.add_argument("--fd", type=int, help="serve on this inherited listening socket (socket activation)")
     return p
 
 
@@ -311,7 +312,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from assistant.server import serve
 
-    serve(_settings(), host=args.host, port=args.port, ui=not args.no_ui)
+    serve(_settings(), host=args.host, port=args.port, ui=not args.no_ui, fd=args.fd)
     return 0
 
 

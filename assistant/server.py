@@ -271,12 +271,25 @@ def mount_ui(app: FastAPI, briefing: Any, settings: Settings) -> bool:
     return True
 
 
-def serve(settings: Settings, *, host: str | None = None, port: int | None = None, ui: bool = True) -> None:
-    """Run the API (and the UI) with uvicorn until interrupted."""
+def serve(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    ui: bool = True,
+    fd: int | None = None,
+) -> None:
+    """Run the API (and the UI) with uvicorn until interrupted; ``fd``: an inherited listening
+    socket to serve on instead of binding ``host:port`` (socket activation)."""
+    import socket
+
     import uvicorn
 
     from assistant.briefing import Briefing
 
+    sock = socket.socket(fileno=fd) if fd is not None else None
+    if sock is not None:
+        host, port = sock.getsockname()[:2]
     host = host or settings.host
     port = settings.port if port is None else port
     check_bind(host, settings)
@@ -289,4 +302,5 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         + (", UI at /" if with_ui else ""),
         flush=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server.run(sockets=[sock] if sock is not None else None)

@@ -103,8 +103,8 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._rounds = 0
-        self._round_done = threading.Condition()
+        self._asked = self._served = 0  # rounds requested with run_round, and the last one served
+        self._round = threading.Condition()
 
     @property
     def has_work(self) -> bool:
@@ -120,9 +120,6 @@ class Scheduler:
         if self.brief_due(now):
             self.status.last_brief_day = now.date()  # once a day, whatever the outcome
             self._guard("daily briefing", lambda: self._draft(now.date()))
-        with self._round_done:
-            self._rounds += 1
-            self._round_done.notify_all()
 
     def scan(self) -> IngestReport | None:
         """Ingest the watched files that changed and the watched feeds; None when nothing to do."""
@@ -180,24 +177,26 @@ class Scheduler:
             self._thread.join(timeout)
             self._thread = None
 
-    def wake(self) -> None:
-        """Run a round now rather than at the next planned time (e.g. after moving a test clock)."""
+    def run_round(self, timeout: float) -> bool:
+        """Have the background thread run a round that starts after this call (so it sees the
+        clock and files as they are now), and wait for it; False on timeout."""
+        with self._round:
+            self._asked += 1
+            ticket = self._asked
         self._wake.set()
-
-    def wait_rounds(self, n: int, timeout: float) -> bool:
-        """Block until ``n`` rounds have completed in total; False on timeout."""
-        with self._round_done:
-            return self._round_done.wait_for(lambda: self._rounds >= n, timeout)
-
-    @property
-    def rounds(self) -> int:
-        return self._rounds
+        with self._round:
+            return self._round.wait_for(lambda: self._served >= ticket, timeout)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.tick()
-            self._wake.wait(self._seconds_to_next())
             self._wake.clear()
+            with self._round:
+                ticket = self._asked
+            self.tick()
+            with self._round:
+                self._served = ticket
+                self._round.notify_all()
+            self._wake.wait(self._seconds_to_next())
 
     def _seconds_to_next(self) -> float:
         now = self.clock()
