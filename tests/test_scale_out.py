@@ -1,0 +1,107 @@
+"""Scale-out: two `briefing serve` processes on one real `chroma run` server share one index, the
+keyword (BM25) index of each following the other's writes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from assistant.client import Client
+from assistant.errors import NotFoundError
+
+STARTUP_S = 300  # model and spaCy load in each process, on a busy 2-core machine
+
+
+class ServeProcess:
+    """`briefing serve --no-ui` in a child process on a socket this process opened and listens on, so
+    requests made at once wait in the backlog until the child has started (no polling)."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.log_path = folder / "serve.log"
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "assistant.cli", "serve", "--no-ui", "--fd", str(self.sock.fileno())],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=[self.sock.fileno()],
+                cwd=folder,
+            )
+
+    def client(self) -> Client:
+        return Client(self.url, timeout=STARTUP_S, retries=0)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.sock.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def two_servers(
+    chroma_server: str, tmp_path_factory: pytest.TempPathFactory, model_cache: Path
+) -> Iterator[tuple[ServeProcess, ServeProcess]]:
+    procs = []
+    for name in ("a", "b"):
+        folder = tmp_path_factory.mktemp(f"serve-{name}")
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "BRIEFING_CHROMA_URL": chroma_server,
+            "BRIEFING_COLLECTION": "scaleout",
+            "BRIEFING_DATA_DIR": str(folder / "data"),
+            "BRIEFING_MODEL_CACHE_DIR": str(model_cache),
+        }
+        procs.append(ServeProcess(folder, env))
+    try:
+        for p in procs:
+            assert p.client().ready().ready, p.log()
+        yield procs[0], procs[1]
+    finally:
+        for p in procs:
+            p.stop()
+
+
+def test_a_document_ingested_through_one_server_is_answerable_through_the_other(
+    two_servers: tuple[ServeProcess, ServeProcess], tmp_path: Path
+) -> None:
+    a, b = (s.client() for s in two_servers)
+    assert a.search("Kestrelmoor") == [] and b.search("Kestrelmoor") == []  # both keyword indexes built
+    (tmp_path / "a.txt").write_text(
+        "The Kestrelmoor reservoir fell to 31 percent of capacity in the drought."
+    )
+    (tmp_path / "b.txt").write_text("Farmers near Quenby received 12 tonnes of seed from the relief fund.")
+    [added_a] = a.ingest([str(tmp_path / "a.txt")]).items
+    [added_b] = b.ingest([str(tmp_path / "b.txt")]).items
+    assert (added_a.status, added_b.status) == ("added", "added")
+
+    answer = b.ask("How full was the Kestrelmoor reservoir?")
+    assert "31 percent" in answer.answer and answer.citations[0].doc_id == added_a.doc_id
+    hit = b.search("Kestrelmoor", k=1)[0]  # a made-up word only BM25 matches for sure
+    assert hit.doc_id == added_a.doc_id and hit.bm25_rank == 1
+    answer = a.ask("How much seed did farmers near Quenby receive?")
+    assert "12 tonnes" in answer.answer and answer.citations[0].doc_id == added_b.doc_id
+    assert a.search("Quenby", k=1)[0].bm25_rank == 1
+
+    assert {d.doc_id for d in a.documents()} == {d.doc_id for d in b.documents()}
+    a.remove(added_b.doc_id)  # a removal through one server is seen by the other
+    with pytest.raises(NotFoundError):
+        b.document(added_b.doc_id)
+    assert all(h.doc_id != added_b.doc_id for h in b.search("Quenby seed relief fund"))
