@@ -20,8 +20,14 @@ Questions: ``news/questions.jsonl`` and ``seed_dev.jsonl`` (generated ones when 
 each question's ``question_date`` as ``as_of`` (so "this week" filters by date as in the eval), while
 ``search`` runs unfiltered. Synthesised documents keep their base document's publication date.
 
+With ``--clients N`` each configuration is then served by a `briefing serve` process over the same
+index and loaded over HTTP by N concurrent clients (``bench/serving.py``): search and ask p50 / p95,
+throughput, errors, and the server's peak RSS.
+
     .venv/bin/python bench/query.py                               # 10k and 100k, embedded and server
     .venv/bin/python bench/query.py --sizes 2000 --queries 5      # a quick check
+    .venv/bin/python bench/query.py --sizes 100000 --clients 8    # + HTTP load, 8 concurrent clients
+    .venv/bin/python bench/query.py --sizes 1000000 --backends server --clients 8
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np
+import serving
 
 from assistant import Briefing
 from assistant.config import Settings
@@ -351,7 +358,7 @@ def run_config(cfg: dict) -> dict:
         log(f"ask failed: {out['ask_error']}")
     out["loadavg_1m"].append(os.getloadavg()[0])
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if cfg["chroma_url"]:  # leave the server clean for the next configuration
+    if cfg["chroma_url"] and not cfg.get("keep"):  # leave the server clean for the next configuration
         for name in (f"{settings.collection}_chunks", f"{settings.collection}_docs"):
             try:
                 store.client.delete_collection(name)
@@ -361,6 +368,15 @@ def run_config(cfg: dict) -> dict:
 
 
 # -- driver ----------------------------------------------------------------------------------------
+def http_env(cfg: dict, model_cache: Path) -> dict[str, str]:
+    """The settings of a `briefing serve` over the index a configuration built."""
+    env = {"BRIEFING_DATA_DIR": cfg["data_dir"], "BRIEFING_MODEL_CACHE_DIR": str(model_cache),
+           "BRIEFING_COLLECTION": cfg["collection"]}
+    if cfg["chroma_url"]:
+        env["BRIEFING_CHROMA_URL"] = cfg["chroma_url"]
+    return env
+
+
 def run_child(cfg: dict) -> dict:
     cfg_path = Path(cfg["work"]) / f"cfg-{cfg['backend']}-{cfg['size']}.json"
     res_path = cfg_path.with_suffix(".out.json")
@@ -390,6 +406,8 @@ def main() -> None:
     ap.add_argument("--base-chunks", type=int, default=3000, help="real chunks embedded for the synthesis")
     ap.add_argument("--model-cache", type=Path, default=Path(tempfile.gettempdir()) / "briefing-bench-models",
                     help="persistent ONNX model (and base vector) cache")
+    ap.add_argument("--clients", type=int, default=0, help="then load a `briefing serve` over HTTP with N clients")
+    ap.add_argument("--per-client", type=int, default=10, help="requests per client and kind (search, ask)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -419,9 +437,14 @@ def main() -> None:
                         "work": str(work), "backend": backend, "size": size, "queries": queries,
                         "data_dir": str(work / f"data-{tag}"), "model_cache": str(args.model_cache),
                         "chroma_url": server.url if server else None, "collection": f"bench_{tag.replace('-', '_')}",
+                        "keep": args.clients > 0,
                     }
                     log(f"{backend} {size}: start")
                     r = run_child(cfg)
+                    if args.clients and "error" not in r:
+                        log(f"{backend} {size}: HTTP load, {args.clients} clients")
+                        r["http"] = serving.run_http(http_env(cfg, args.model_cache), queries, work, args.clients,
+                                                     args.per_client)
                     if server:
                         r["server_peak_rss_mb"] = server.peak_rss_mb()
                     results.append(r)
@@ -442,6 +465,11 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|---|---|")
         for r in results:
             print(fmt(r))
+        if args.clients:
+            print(f"\nOver HTTP ({args.per_client} requests per client and kind):\n\n{serving.HTTP_HEADER}")
+            for r in results:
+                if "http" in r:
+                    print(serving.fmt_http(r))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
