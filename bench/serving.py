@@ -8,9 +8,6 @@ and the peak RSS of the server process (and of the `chroma run` server when ther
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -20,6 +17,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the test suite's ServeProcess starts servers the same way
+
+from live_server import ServeProcess
 
 from assistant.client import Client
 
@@ -33,35 +33,6 @@ def peak_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
-
-
-class ServeProcess:
-    """`briefing serve --no-ui` on a socket opened here (requests wait in its backlog until it is up)."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.log_path = log_path
-        with open(log_path, "w") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli", "serve", "--no-ui", "--fd", str(self.sock.fileno())],
-                env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                pass_fds=[self.sock.fileno()],
-                cwd=ROOT,
-            )
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.sock.close()
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -130,7 +101,11 @@ def run_http(
         out["server_peak_rss_mb"] = peak_rss_mb(server.proc.pid)
         return out
     except Exception as exc:  # noqa: BLE001 - report what was measured and why it stopped
-        return {"clients": clients, "error": f"{type(exc).__name__}: {exc}"[:300], "log": server.log_path.read_text()[-1000:]}
+        return {
+            "clients": clients,
+            "error": f"{type(exc).__name__}: {exc}"[:300],
+            "log": server.log_path.read_text()[-1000:],
+        }
     finally:
         server.stop()
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -79,3 +83,38 @@ class Site:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class ServeProcess:
+    """`briefing serve --no-ui` in a child process on a socket opened here and already listening, so
+    requests made at once wait in its backlog until the child has started (no polling). ``env``
+    holds the child's ``BRIEFING_*`` settings."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        root = Path(__file__).resolve().parent.parent
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(256)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.log_path = log_path
+        with open(log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "assistant.cli", "serve", "--no-ui", "--fd", str(self.sock.fileno())],
+                env={**os.environ, "PYTHONPATH": str(root), **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=[self.sock.fileno()],
+                cwd=log_path.parent,
+            )
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.sock.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text()[-3000:]

@@ -3,55 +3,16 @@ keyword (BM25) index of each following the other's writes."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from live_server import ServeProcess
 
 from assistant.client import Client
 from assistant.errors import NotFoundError
 
 STARTUP_S = 300  # model and spaCy load in each process, on a busy 2-core machine
-
-
-class ServeProcess:
-    """`briefing serve --no-ui` in a child process on a socket this process opened and listens on, so
-    requests made at once wait in the backlog until the child has started (no polling)."""
-
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.log_path = folder / "serve.log"
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli", "serve", "--no-ui", "--fd", str(self.sock.fileno())],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                pass_fds=[self.sock.fileno()],
-                cwd=folder,
-            )
-
-    def client(self) -> Client:
-        return Client(self.url, timeout=STARTUP_S, retries=0)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.sock.close()
-
-    def log(self) -> str:
-        return self.log_path.read_text()[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -62,17 +23,15 @@ def two_servers(
     for name in ("a", "b"):
         folder = tmp_path_factory.mktemp(f"serve-{name}")
         env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
             "BRIEFING_CHROMA_URL": chroma_server,
             "BRIEFING_COLLECTION": "scaleout",
             "BRIEFING_DATA_DIR": str(folder / "data"),
             "BRIEFING_MODEL_CACHE_DIR": str(model_cache),
         }
-        procs.append(ServeProcess(folder, env))
+        procs.append(ServeProcess(env, folder / "serve.log"))
     try:
         for p in procs:
-            assert p.client().ready().ready, p.log()
+            assert Client(p.url, timeout=STARTUP_S, retries=0).ready().ready, p.log()
         yield procs[0], procs[1]
     finally:
         for p in procs:
@@ -82,7 +41,7 @@ def two_servers(
 def test_a_document_ingested_through_one_server_is_answerable_through_the_other(
     two_servers: tuple[ServeProcess, ServeProcess], tmp_path: Path
 ) -> None:
-    a, b = (s.client() for s in two_servers)
+    a, b = (Client(s.url, timeout=STARTUP_S, retries=0) for s in two_servers)
     assert a.search("Kestrelmoor") == [] and b.search("Kestrelmoor") == []  # both keyword indexes built
     (tmp_path / "a.txt").write_text(
         "The Kestrelmoor reservoir fell to 31 percent of capacity in the drought."

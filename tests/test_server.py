@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE
+from conftest import ROOT, SAMPLE
 from live_server import LiveServer, Site
 
 from assistant import Briefing
@@ -164,7 +168,11 @@ def test_ingest_urls_fetches_pages_and_feeds(client: Client) -> None:
     with Site(routes) as site:
         report = client.ingest([f"{site.url}/feed", f"{site.url}/page", f"{site.url}/gone"])
     items = {i.origin.removeprefix(site.url): i for i in report.items}
-    assert {origin: i.status for origin, i in items.items()} == {"/feed#1": "added", "/page": "added", "/gone": "failed"}
+    assert {origin: i.status for origin, i in items.items()} == {
+        "/feed#1": "added",
+        "/page": "added",
+        "/gone": "failed",
+    }
     assert items["/gone"].reason == "HTTP 404 from URL"
     assert client.search("grain convoy Lornbay", k=1)[0].title == "Grain convoy"
     for origin in ("/feed#1", "/page"):
@@ -332,3 +340,24 @@ def test_serve_refuses_to_bind_off_loopback_without_a_token(capsys: pytest.Captu
     )
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("10.0.0.5") and not is_loopback("example.org")
+
+
+def test_the_readme_client_example_works_as_written(tmp_path: Path, model_cache: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"```python\n(from assistant\.client import Client\n.*?)```", readme, re.DOTALL).group(1)
+    token, port = re.search(r"BRIEFING_API_TOKEN=(\S+) briefing serve --port (\d+)", readme).groups()
+    settings = Settings(data_dir=tmp_path / "data", model_cache_dir=model_cache, api_token=token)
+    with LiveServer(create_app(Briefing(settings), settings, background=False)) as srv:
+        run = subprocess.run(  # in its own process, from the repository root as the README says
+            [sys.executable, "-c", code.replace(f"http://127.0.0.1:{port}", srv.url)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    assert run.returncode == 0, run.stderr
+    out = run.stdout.splitlines()
+    assert "39 of the 71 drones" in out[0] and out[1].startswith("[1] The conflict in Ukraine")
+    assert out[-2:] == ["Answer", "1 documents"] and "AnswerDelta" in out
