@@ -299,7 +299,7 @@ def run_config(cfg: dict) -> dict:
     out: dict = {"backend": cfg["backend"], "chunks": cfg["size"], "embedder": b.embedder.name}
 
     t_write = t_commit = 0.0
-    t0 = time.perf_counter()
+    t0 = last_log = time.perf_counter()
     docs = 0
     for group in synthesise(base, vectors, cfg["size"], seed=cfg["size"]):
         assert all(doc.text[c.start : c.end] == c.text for doc, chunks, _ in group for c in chunks)
@@ -312,6 +312,14 @@ def run_config(cfg: dict) -> dict:
         t_write += t2 - t1
         t_commit += t3 - t2
         docs += len(group)
+        if t3 - last_log > 60:  # a long build says how far it got
+            last_log = t3
+            log(f"{cfg['backend']} {cfg['size']}: {docs * CHUNKS_PER_DOC} chunks in {t3 - t0:.0f} s, "
+                f"load {os.getloadavg()[0]:.1f}")
+        if cfg.get("build_limit_s") and t3 - t0 > cfg["build_limit_s"]:
+            out["build_stopped"] = True  # measured on what was built so far
+            log(f"{cfg['backend']} {cfg['size']}: build stopped at the {cfg['build_limit_s']} s limit")
+            break
     out["build_s"] = time.perf_counter() - t0
     out["write_s"], out["commit_s"], out["documents"] = t_write, t_commit, docs
     out["stored_chunks"] = store.count_chunks()
@@ -393,7 +401,9 @@ def fmt(r: dict) -> str:
     ask = (f"{r['ask_ms']['p50']:.0f} / {r['ask_ms']['p95']:.0f} ({r['ask_abstained']} abstained)" if r.get("ask_ms")
            else f"n/a ({(r.get('ask_error') or '')[:60]})")
     server = f"{r['server_peak_rss_mb']:.0f}" if r.get("server_peak_rss_mb") else "-"
-    return (f"| {r['backend']} | {r['chunks']} | {r['build_s']:.1f} (write {r['write_s']:.1f}, commit {r['commit_s']:.1f}) "
+    chunks = (f"{r['stored_chunks']} of {r['chunks']} (build stopped)" if r.get("build_stopped")
+              else str(r["chunks"]))
+    return (f"| {r['backend']} | {chunks} | {r['build_s']:.1f} (write {r['write_s']:.1f}, commit {r['commit_s']:.1f}) "
             f"| {r['first_search_s']:.2f} | {r['search_ms']['p50']:.0f} / {r['search_ms']['p95']:.0f} | {ask} "
             f"| {r['peak_rss_mb']:.0f} | {server} | {' → '.join(f'{x:.1f}' for x in r['loadavg_1m'])} |")
 
@@ -408,6 +418,7 @@ def main() -> None:
                     help="persistent ONNX model (and base vector) cache")
     ap.add_argument("--clients", type=int, default=0, help="then load a `briefing serve` over HTTP with N clients")
     ap.add_argument("--per-client", type=int, default=10, help="requests per client and kind (search, ask)")
+    ap.add_argument("--build-limit-s", type=float, help="stop building after this long; measure what was built")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -437,7 +448,7 @@ def main() -> None:
                         "work": str(work), "backend": backend, "size": size, "queries": queries,
                         "data_dir": str(work / f"data-{tag}"), "model_cache": str(args.model_cache),
                         "chroma_url": server.url if server else None, "collection": f"bench_{tag.replace('-', '_')}",
-                        "keep": args.clients > 0,
+                        "keep": args.clients > 0, "build_limit_s": args.build_limit_s,
                     }
                     log(f"{backend} {size}: start")
                     r = run_child(cfg)

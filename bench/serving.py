@@ -115,9 +115,10 @@ def fmt_http(r: dict) -> str:
     if "error" in h:
         return f"| {r['backend']} | {r['chunks']} | failed: {h['error']} | | | | |"
     s, a = h["search"], h["ask"]
+    chunks = f"{r['stored_chunks']} (build stopped)" if r.get("build_stopped") else r["chunks"]
     chroma = f"{r['server_peak_rss_mb']:.0f}" if r.get("server_peak_rss_mb") else "-"
     return (
-        f"| {r['backend']} | {r['chunks']} | {h['clients']} | {h['startup_s']:.1f} / {h['first_search_s']:.1f} "
+        f"| {r['backend']} | {chunks} | {h['clients']} | {h['startup_s']:.1f} / {h['first_search_s']:.1f} "
         f"| {s['p50']:.0f} / {s['p95']:.0f} ({s['per_s']:.1f}/s, {s['errors']} errors) "
         f"| {a['p50']:.0f} / {a['p95']:.0f} ({a['per_s']:.1f}/s, {a['errors']} errors) "
         f"| {h['server_peak_rss_mb']:.0f} / {chroma} |"
