@@ -124,26 +124,19 @@ class Briefing:
         folder = self.settings.data_dir / "uploads"
         limit = self.settings.max_file_mb * 1024 * 1024
         refused: list[IngestItem] = []
-        saved: dict[str, str] = {}
+        saved: dict[str, str] = {}  # where each file is kept -> the name it came with
         with self._write_lock:
             for name, data in files:
-                safe = upload_name(name)
-                if not safe:
-                    refused.append(IngestItem(origin=name, status="failed", reason="no usable file name"))
-                elif len(data) > limit:
-                    reason = f"too large: {len(data) / 2**20:.3g} MB > {self.settings.max_file_mb:g} MB limit"
-                    refused.append(IngestItem(origin=name, status="failed", reason=reason + " (BRIEFING_MAX_FILE_MB)"))
+                reason = None if upload_name(name) else "no usable file name"
+                if reason is None and len(data) > limit:
+                    reason = (
+                        f"too large: {len(data) / 2**20:.3g} MB > {self.settings.max_file_mb:g} MB limit "
+                        "(BRIEFING_MAX_FILE_MB)"
+                    )
+                if reason:
+                    refused.append(IngestItem(origin=name, status="failed", reason=reason))
                 else:
-                    folder.mkdir(parents=True, exist_ok=True)
-                    path = folder / safe
-                    n = 1
-                    while str(path) in saved:  # the same name twice in one call: keep both
-                        n += 1
-                        path = folder / f"{Path(safe).stem}-{n}{Path(safe).suffix}"
-                    tmp = path.with_name(f".{path.name}.part")
-                    tmp.write_bytes(data)
-                    tmp.replace(path)
-                    saved[str(path)] = name
+                    saved[_keep_upload(folder, upload_name(name), data, taken=saved)] = name
             report = self.ingest(list(saved), source=source, published=published) if saved else IngestReport()
         for item in report.items:  # report what the caller sent, not where it was kept
             head, sep, tail = item.origin.partition("#")
@@ -307,6 +300,20 @@ def upload_name(name: str) -> str:
         suffix = Path(base).suffix[:20]
         base = base[: 150 - len(suffix)] + suffix
     return base
+
+
+def _keep_upload(folder: Path, name: str, data: bytes, *, taken: dict[str, str]) -> str:
+    """Write an upload to ``folder/name`` atomically (``name-2.ext``... when this call already used the
+    name); returns the path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path, n = folder / name, 1
+    while str(path) in taken:
+        n += 1
+        path = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return str(path)
 
 
 def final_answer(events: Iterator[AnswerDelta | Answer]) -> Answer:

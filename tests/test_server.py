@@ -142,6 +142,8 @@ def test_upload_names_cannot_leave_the_uploads_folder(service: tuple[str, Briefi
         ("files", ("../../escape.txt", b"The Ostrel bridge closed for repairs on Friday.", "text/plain")),
         ("files", ("/etc/passwd.txt", b"The Ostrel ferry doubled its crossings.", "text/plain")),
         ("files", ("...", b"nothing", "text/plain")),
+        ("files", ("dup/notes.txt", b"The Ostrel ferry stopped for the winter.", "text/plain")),
+        ("files", ("notes.txt", b"The Ostrel bridge reopened in March.", "text/plain")),
     ]
     r = httpx.post(f"{url}/api/v1/ingest", files=files, headers=AUTH)
     assert r.status_code == 200
@@ -150,9 +152,11 @@ def test_upload_names_cannot_leave_the_uploads_folder(service: tuple[str, Briefi
         ("...", "failed"),
         ("../../escape.txt", "added"),
         ("/etc/passwd.txt", "added"),
+        ("dup/notes.txt", "added"),
+        ("notes.txt", "added"),  # the same name twice in one request: both kept
     ]
     uploads = b.settings.data_dir / "uploads"
-    assert {"escape.txt", "passwd.txt"} <= {p.name for p in uploads.iterdir()}
+    assert {"escape.txt", "passwd.txt", "notes.txt", "notes-2.txt"} <= {p.name for p in uploads.iterdir()}
     assert not (b.settings.data_dir.parent / "escape.txt").exists()
     for i in items[1:]:
         b.remove(i["doc_id"])
