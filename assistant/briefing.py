@@ -229,10 +229,11 @@ class Briefing:
         until: date | str | None = None,
         as_of: date | str | None = None,
     ) -> dict[str, Any]:
+        from assistant.chain import EMPTY_QUESTION
         from index.search import parse_date
 
-        if not question.strip():
-            raise InputError("the question is empty: ask something")
+        if not question.strip():  # also checked by the chain; here it fails before a stream starts
+            raise InputError(EMPTY_QUESTION)
         if len(question) > self.settings.max_question_chars:
             raise InputError(
                 f"the question is {len(question)} characters long; the limit is "
