@@ -64,3 +64,25 @@ def test_a_document_ingested_through_one_server_is_answerable_through_the_other(
     with pytest.raises(NotFoundError):
         b.document(added_b.doc_id)
     assert all(h.doc_id != added_b.doc_id for h in b.search("Quenby seed relief fund"))
+
+
+def test_an_ingest_does_not_clean_away_another_writers_uncommitted_chunks(briefing, tmp_path: Path) -> None:
+    from index.chunking import chunk_text
+    from index.loaders import load
+
+    (tmp_path / "mine.txt").write_text("The Harrowgate canal lock was repaired by the river authority.")
+    (tmp_path / "theirs.txt").write_text("A second crane arrived at the Dunmere shipyard on Thursday.")
+    [theirs] = load(str(tmp_path / "theirs.txt"), briefing.settings)
+    chunks = chunk_text(theirs.text)
+    # Another process has written its chunks and is about to commit when this one ingests.
+    briefing.store.write_chunks([(theirs, chunks)], briefing.embedder.embed([c.text for c in chunks]))
+    assert briefing.ingest([str(tmp_path / "mine.txt")]).ok
+    briefing.store.commit([(theirs, len(chunks))])
+    hit = briefing.search("Dunmere shipyard crane", k=1)[0]
+    assert hit.doc_id == theirs.doc_id and hit.text == theirs.text
+    # Orphans older than the grace period (a writer that died) are still cleaned up.
+    [lost] = load(str(tmp_path / "mine.txt"), briefing.settings, source="elsewhere")
+    lost = lost.model_copy(update={"doc_id": "lost", "text": lost.text + " Then it rained."})
+    briefing.store.write_chunks([(lost, chunk_text(lost.text))], briefing.embedder.embed([lost.text]))
+    assert briefing.store.cleanup(grace_s=3600) == 0
+    assert briefing.store.cleanup(grace_s=-1) == 1
