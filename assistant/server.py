@@ -256,18 +256,26 @@ def check_bind(host: str, settings: Settings) -> None:
         )
 
 
-def mount_ui(app: FastAPI, briefing: Any, settings: Settings) -> bool:
-    """The Gradio UI at ``/`` when this build has one (``ui.app.build_app``); else ``/`` leads to the
-    API docs. Returns whether the UI is mounted."""
-    import importlib.util
-
-    if importlib.util.find_spec("ui.app") is None:
+def mount_ui(app: FastAPI, briefing: Any, settings: Settings, host: str = "127.0.0.1") -> bool:
+    """The Gradio UI at ``/`` when this build has one (``ui.app.build_app``), behind the UI's login
+    (``ui_auth``, "user:password") when it has one; else ``/`` leads to the API docs. Off loopback the
+    UI needs its login, as ``briefing ui`` does. Returns whether the UI is mounted."""
+    try:
+        from ui.app import build_app  # type: ignore[import-not-found]
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("ui", "ui.app"):
+            raise
         app.add_api_route("/", lambda: RedirectResponse(f"{API}/docs"), include_in_schema=False)
         return False
     import gradio as gr
-    from ui.app import build_app  # type: ignore[import-not-found]
 
-    gr.mount_gradio_app(app, build_app(briefing), path="/")
+    secret = getattr(settings, "ui_auth", None)
+    if secret is None and not is_loopback(host):
+        raise ConfigError(
+            f"refusing to serve the UI on {host} without BRIEFING_UI_AUTH: set it, or use --no-ui"
+        )
+    auth = tuple(secret.get_secret_value().split(":", 1)) if secret is not None else None
+    gr.mount_gradio_app(app, build_app(briefing), path="/", auth=auth)
     return True
 
 
@@ -295,7 +303,7 @@ def serve(
     check_bind(host, settings)
     briefing = Briefing(settings)
     app = create_app(briefing, settings)
-    with_ui = mount_ui(app, briefing, settings) if ui else False
+    with_ui = mount_ui(app, briefing, settings, host) if ui else False
     shown = f"[{host}]" if ":" in host else host
     print(
         f"Briefing on http://{shown}:{port}: REST API {API} (docs {API}/docs)"

@@ -20,13 +20,14 @@ from assistant import Briefing
 from assistant.cli import main
 from assistant.client import Client
 from assistant.config import Settings
-from assistant.errors import AuthError, InputError, NotFoundError, ServerError, StoreError
-from assistant.server import create_app, is_loopback
+from assistant.errors import AuthError, ConfigError, InputError, NotFoundError, ServerError, StoreError
+from assistant.server import create_app, is_loopback, mount_ui
 from assistant.types import Answer, AnswerDelta
 
 TOKEN = "test-token-for-the-suite"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 QUESTION = "How many of the drones launched at Kyiv were intercepted?"
+STARTUP_S = 300  # a server's start-up (model load) on a busy machine, for the first request's timeout
 
 
 @pytest.fixture(scope="module")
@@ -365,3 +366,35 @@ def test_the_readme_client_example_works_as_written(tmp_path: Path, model_cache:
     out = run.stdout.splitlines()
     assert "39 of the 71 drones" in out[0] and out[1].startswith("[1] The conflict in Ukraine")
     assert out[-2:] == ["Answer", "1 documents"] and "AnswerDelta" in out
+
+
+def test_the_ui_is_served_at_the_root_beside_the_api_when_the_build_has_one(
+    make_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    import gradio as gr
+
+    settings = make_settings()
+    b = Briefing(settings)
+    monkeypatch.setitem(sys.modules, "ui.app", None)  # a build without the UI: / leads to the API docs
+    bare = create_app(b, settings, background=False)
+    assert not mount_ui(bare, b, settings)
+    with LiveServer(bare) as srv:
+        root = httpx.get(f"{srv.url}/", follow_redirects=False, timeout=STARTUP_S)
+        assert root.headers["location"] == "/api/v1/docs"
+
+    def build_app(briefing: Briefing) -> gr.Blocks:
+        with gr.Blocks(title="Stub workspace") as blocks:
+            gr.Markdown("stub")
+        return blocks
+
+    monkeypatch.setitem(sys.modules, "ui.app", types.SimpleNamespace(build_app=build_app))
+    with pytest.raises(ConfigError, match="without BRIEFING_UI_AUTH"):
+        mount_ui(create_app(b, settings, background=False), b, settings, host="0.0.0.0")
+    app = create_app(b, settings, background=False)
+    assert mount_ui(app, b, settings)
+    with LiveServer(app) as srv:
+        page = httpx.get(f"{srv.url}/", follow_redirects=True, timeout=STARTUP_S)
+        assert page.status_code == 200 and "Stub workspace" in page.text
+        assert httpx.get(f"{srv.url}/api/v1/status").json()["engine"] == "extractive"
