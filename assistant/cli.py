@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="serve the REST API (/api/v1) and the web UI to a team")
     s.add_argument(
-        "--host", help="address to bind (default: BRIEFING_HOST, 127.0.0.1); off loopback BRIEFING_API_TOKEN is required"
+        "--host",
+        help="address to bind (default: BRIEFING_HOST, 127.0.0.1); off loopback BRIEFING_API_TOKEN is required",
     )
     s.add_argument("--port", type=int, help="port (default: BRIEFING_PORT, 7860)")
     s.add_argument("--no-ui", action="store_true", help="serve the REST API only")

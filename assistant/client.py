@@ -28,7 +28,6 @@ from assistant.errors import BriefingError, InputError, ServerError, TooLargeErr
 from assistant.protocol import (
     API,
     AskRequest,
-    ErrorBody,
     Health,
     Readiness,
     ServerStatus,
@@ -42,7 +41,6 @@ from assistant.types import (
     Hit,
     IngestItem,
     IngestReport,
-    Turn,
 )
 
 _HITS = TypeAdapter(list[Hit])
@@ -99,18 +97,23 @@ class Client:
     def stream(self, question: str, **kwargs: Any) -> Iterator[AnswerDelta | Answer]:
         """``AnswerDelta`` pieces as the server sends them, then the verified ``Answer``."""
         body = _ask_body(question, kwargs)
-        with self._http.stream("POST", f"{API}/ask/stream", json=body) as resp:
-            if resp.status_code >= 400:
-                resp.read()
-                raise _error(resp)
-            for event, data in _sse_events(resp.iter_lines()):
-                if event == "delta":
-                    yield AnswerDelta.model_validate_json(data)
-                elif event == "answer":
-                    yield Answer.model_validate_json(data)
-                    return
-                elif event == "error":
-                    raise error_from_response(500, {"error": json.loads(data)})
+        try:
+            with self._http.stream("POST", f"{API}/ask/stream", json=body) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    raise _error(resp)
+                for event, data in _sse_events(resp.iter_lines()):
+                    if event == "delta":
+                        yield AnswerDelta.model_validate_json(data)
+                    elif event == "answer":
+                        yield Answer.model_validate_json(data)
+                        return
+                    elif event == "error":
+                        raise error_from_response(500, {"error": json.loads(data)})
+        except httpx.TransportError as exc:  # connection refused, timed out or broken mid-stream
+            raise ServerError(
+                f"the answer stream from {self.url} failed: {type(exc).__name__}: {exc}"
+            ) from None
         raise ServerError(f"the answer stream from {self.url} ended without an answer")
 
     def retrieve(self, question: str, **kwargs: Any) -> list[Hit]:
@@ -278,12 +281,7 @@ class Client:
 
 
 def _ask_body(question: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    history = kwargs.get("history")
-    if history:
-        kwargs = {
-            **kwargs,
-            "history": [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history],
-        }
+    """The request body, checked here so a bad argument fails before anything is sent."""
     try:
         req = AskRequest(question=question, **kwargs)
     except ValidationError as exc:
@@ -295,7 +293,6 @@ def _ask_body(question: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 def _error(resp: httpx.Response) -> BriefingError:
     try:
         body: Any = resp.json()
-        ErrorBody.model_validate(body)
     except ValueError:
         body = resp.text
     return error_from_response(resp.status_code, body)

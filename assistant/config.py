@@ -30,7 +30,9 @@ class Settings(IndexSettings):
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
     abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
-    max_question_chars: int = Field(default=2000, ge=1, description="Longer questions are refused (InputError).")
+    max_question_chars: int = Field(
+        default=2000, ge=1, description="Longer questions are refused (InputError)."
+    )
 
     # Server (`briefing serve`)
     host: str = Field(default="127.0.0.1", description="Address `briefing serve` binds.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.config import EngineName
 from assistant.errors import (
@@ -30,6 +30,8 @@ UPLOAD_PATH = f"{API}/ingest"
 class AskRequest(BaseModel):
     """A question and the arguments of ``Briefing.ask`` / ``stream`` / ``retrieve``."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt argument is an error, not ignored
+
     question: str = Field(min_length=1)
     history: list[Turn] = Field(default_factory=list, max_length=50)
     engine: EngineName | None = None
@@ -46,6 +48,8 @@ class AskRequest(BaseModel):
 
 class UrlIngestRequest(BaseModel):
     """Pages and feeds to fetch and ingest (``http(s)://`` only)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     urls: list[Annotated[str, Field(pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$", max_length=2000)]] = Field(
         min_length=1, max_length=100

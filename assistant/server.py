@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.config import EngineName, Settings
@@ -195,6 +195,8 @@ def add_brief_routes(r: APIRouter, briefing: Any) -> None:
 
     class BriefRequest(BaseModel):
         """The arguments of ``Briefing.brief``; all optional (default: the day before today)."""
+
+        model_config = ConfigDict(extra="forbid")
 
         date: dt.date | None = None
         since: dt.date | None = None

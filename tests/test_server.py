@@ -242,6 +242,8 @@ def test_bad_json_and_invalid_requests_get_clear_4xx(service: tuple[str, Briefin
         client.search("drones", since="2024-10-10", until="2024-10-01")
     with pytest.raises(InputError, match="invalid argument k"):
         client.ask(QUESTION, k=-1)  # refused by the client before sending
+    with pytest.raises(InputError, match="invalid argument sorces"):
+        client.ask(QUESTION, sorces=["wire"])  # a misspelt argument is not ignored
     r = httpx.get(f"{url}/api/v1/nowhere", headers=AUTH)
     assert r.status_code == 404 and r.json()["error"]["type"] == "NotFoundError"
     assert up(url)
@@ -329,11 +331,11 @@ def test_client_retries_read_only_calls_and_never_repeats_writes() -> None:
             c.status()
         assert site.hits[("GET", "/api/v1/status")] == 3
         closed = site.url
-    with (
-        Client(closed, retries=1, backoff_s=0) as c,
-        pytest.raises(ServerError, match="cannot reach the Briefing server"),
-    ):
-        c.remove("x")
+    with Client(closed, retries=1, backoff_s=0) as c:
+        with pytest.raises(ServerError, match="cannot reach the Briefing server"):
+            c.remove("x")
+        with pytest.raises(ServerError, match="the answer stream from .* failed: ConnectError"):
+            list(c.stream(QUESTION))
 
 
 def test_serve_refuses_to_bind_off_loopback_without_a_token(capsys: pytest.CaptureFixture[str]) -> None:
