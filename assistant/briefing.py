@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -20,8 +19,8 @@ from assistant.types import (
     DocumentInfo,
     DocumentText,
     Hit,
-    IngestItem,
     IngestReport,
+    Retrieved,
     SearchFilters,
     Status,
     Turn,
@@ -113,36 +112,23 @@ class Briefing:
 
     def ingest_uploads(
         self,
-        files: list[tuple[str, bytes]],
+        files: list[tuple[str, bytes | Path]],
         *,
+        urls: list[str] | None = None,
         source: str | None = None,
         published: date | str | None = None,
+        progress: Any = None,
     ) -> IngestReport:
-        """Ingest uploaded ``(file name, bytes)``: each is kept under ``data_dir/uploads`` by its
-        sanitised base name (so uploading a file again updates its document) and reported by the
-        name it came with; an unusable name or an oversized file is a failed item, not an error."""
-        folder = self.settings.data_dir / "uploads"
-        limit = self.settings.max_file_mb * 1024 * 1024
-        refused: list[IngestItem] = []
-        saved: dict[str, str] = {}  # where each file is kept -> the name it came with
-        with self._write_lock:
-            for name, data in files:
-                reason = None if upload_name(name) else "no usable file name"
-                if reason is None and len(data) > limit:
-                    reason = (
-                        f"too large: {len(data) / 2**20:.3g} MB > {self.settings.max_file_mb:g} MB limit "
-                        "(BRIEFING_MAX_FILE_MB)"
-                    )
-                if reason:
-                    refused.append(IngestItem(origin=name, status="failed", reason=reason))
-                else:
-                    saved[_keep_upload(folder, upload_name(name), data, taken=saved)] = name
-            report = self.ingest(list(saved), source=source, published=published) if saved else IngestReport()
-        for item in report.items:  # report what the caller sent, not where it was kept
-            head, sep, tail = item.origin.partition("#")
-            item.origin = saved.get(head, head) + sep + tail
-        report.items = refused + report.items
-        return report
+        """Ingest uploaded files, given as ``(file name, bytes or a temporary path)``, plus ``urls``:
+        each file is kept under ``data_dir/uploads`` by a safe name (uploading it again updates its
+        document) and reported by the name it came with; a refused name or file is a failed item
+        (see ``assistant.uploads``)."""
+        from assistant.uploads import ingest_uploads
+
+        with self._write_lock:  # staging too: two uploads of one name never race
+            return ingest_uploads(
+                self, files, urls=urls, source=source, published=published, progress=progress
+            )
 
     def documents(self) -> list[DocumentInfo]:
         """Every stored document, newest first."""
@@ -156,11 +142,14 @@ class Briefing:
         return DocumentText(info=found[0], text=found[1])
 
     def remove(self, doc_id: str) -> None:
-        """Delete a document and its chunks; ``NotFoundError`` if absent."""
+        """Delete a document and its chunks (and its uploaded copy); ``NotFoundError`` if absent."""
+        from assistant.uploads import forget_upload
+
         with self._write_lock:
-            removed = self.store.remove(doc_id)
-        if not removed:
-            raise NotFoundError(f"no document with id {doc_id!r} (see `briefing docs`)")
+            info = self.store.infos([doc_id]).get(doc_id)
+            if info is None or not self.store.remove(doc_id):
+                raise NotFoundError(f"no document with id {doc_id!r} (see `briefing docs`)")
+            forget_upload(self.settings, info.origin)
 
     # -- search and answers -----------------------------------------------------------------------
     def search(
@@ -190,6 +179,8 @@ class Briefing:
         from assistant.chain import build_retrieval
 
         kwargs.pop("engine", None)
+        kwargs.pop("steps", None)
+        self.check_question(question)
         out = build_retrieval(self.engine(), self.searcher, default_k=self.settings.k).invoke(
             self._payload(question, **kwargs)
         )
@@ -210,13 +201,31 @@ class Briefing:
         since: date | str | None = None,
         until: date | str | None = None,
         as_of: date | str | None = None,
-    ) -> Iterator[AnswerDelta | Answer]:
+        steps: bool = False,
+    ) -> Iterator[Retrieved | AnswerDelta | Answer]:
         """Draft pieces (``AnswerDelta``) and finally the verified ``Answer``. Bad arguments raise
-        here, before the first piece, so a server can still answer them with a 4xx."""
+        here, before the first piece, so a server can still refuse them with a 4xx.
+
+        With ``steps``, a ``Retrieved`` event with the passages found comes first, so a UI can show
+        the search step before the answer without searching twice.
+        """
         payload = self._payload(
             question, history=history, k=k, sources=sources, since=since, until=until, as_of=as_of
         )
-        return iter(self.chain(engine).stream(payload))
+        return iter(self.chain(engine).stream({**payload, "steps": steps}))
+
+    def check_question(self, question: str) -> None:
+        """Refuse an empty or over-long question (``InputError``) with a message that says what to do."""
+        from assistant.chain import EMPTY_QUESTION
+
+        if not (question or "").strip():
+            raise InputError(EMPTY_QUESTION)
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InputError(
+                f"question too long: {len(question)} characters > {limit} limit "
+                "(BRIEFING_MAX_QUESTION_CHARS); ask a shorter question"
+            )
 
     def _payload(
         self,
@@ -229,16 +238,9 @@ class Briefing:
         until: date | str | None = None,
         as_of: date | str | None = None,
     ) -> dict[str, Any]:
-        from assistant.chain import EMPTY_QUESTION
         from index.search import parse_date
 
-        if not question.strip():  # also checked by the chain; here it fails before a stream starts
-            raise InputError(EMPTY_QUESTION)
-        if len(question) > self.settings.max_question_chars:
-            raise InputError(
-                f"the question is {len(question)} characters long; the limit is "
-                f"{self.settings.max_question_chars} (BRIEFING_MAX_QUESTION_CHARS)"
-            )
+        self.check_question(question)
         return {
             "question": question,
             "history": list(history or []),
@@ -277,7 +279,7 @@ class ChatSession:
     def ask(self, question: str, **kwargs: Any) -> Answer:
         return final_answer(self.stream(question, **kwargs))
 
-    def stream(self, question: str, **kwargs: Any) -> Iterator[AnswerDelta | Answer]:
+    def stream(self, question: str, **kwargs: Any) -> Iterator[Retrieved | AnswerDelta | Answer]:
         for event in self.briefing.stream(question, history=self.history, **{**self.defaults, **kwargs}):
             if isinstance(event, Answer):
                 self.history += [
@@ -292,32 +294,7 @@ class ChatSession:
         self.answers.clear()
 
 
-def upload_name(name: str) -> str:
-    """A safe base name for an uploaded file: no folders, no leading dots, only plain characters
-    (empty when nothing usable is left)."""
-    base = re.split(r"[\\/]", name.strip())[-1]
-    base = re.sub(r"[^\w.\- ]+", "_", base).strip(" .")
-    if len(base) > 150:  # keep the extension: it names the format
-        suffix = Path(base).suffix[:20]
-        base = base[: 150 - len(suffix)] + suffix
-    return base
-
-
-def _keep_upload(folder: Path, name: str, data: bytes, *, taken: dict[str, str]) -> str:
-    """Write an upload to ``folder/name`` atomically (``name-2.ext``... when this call already used the
-    name); returns the path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path, n = folder / name, 1
-    while str(path) in taken:
-        n += 1
-        path = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return str(path)
-
-
-def final_answer(events: Iterator[AnswerDelta | Answer]) -> Answer:
+def final_answer(events: Iterator[Retrieved | AnswerDelta | Answer]) -> Answer:
     """The verified ``Answer`` that ends a stream (the drafts before it are dropped)."""
     final = None
     for event in events:

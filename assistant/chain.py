@@ -2,7 +2,8 @@
 
 Input: a dict with ``question`` and optional ``history`` (list of Turn), ``filters``
 (SearchFilters), ``k``, ``as_of``. ``invoke`` returns an ``Answer``; ``stream`` yields
-``AnswerDelta`` pieces of the draft, then the verified ``Answer``.
+``AnswerDelta`` pieces of the draft, then the verified ``Answer`` (with ``steps`` true in the
+input, a ``Retrieved`` event with the passages comes first).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant.engines.base import Engine
 from assistant.timeframe import Timeframe, resolve_timeframe
-from assistant.types import Answer, AnswerDelta, Hit, SearchFilters
+from assistant.types import Answer, AnswerDelta, Hit, Retrieved, SearchFilters
 
 ABSTAIN_PREFIX = "The indexed sources do not say"
 
@@ -25,9 +26,11 @@ ABSTAIN_PREFIX = "The indexed sources do not say"
 def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int) -> Runnable:
     """Wire the steps; each is a small function, so the chain reads top to bottom."""
 
-    def generate(inputs: Iterator[dict[str, Any]]) -> Iterator[AnswerDelta | Answer]:
+    def generate(inputs: Iterator[dict[str, Any]]) -> Iterator[Retrieved | AnswerDelta | Answer]:
         for x in inputs:
             passages: list[Hit] = x["passages"]
+            if x.get("steps"):
+                yield Retrieved(standalone_question=x["standalone"], passages=passages)
             draft: list[str] = []
             if passages:
                 for piece in engine.stream(x["standalone"], passages, x["history"], today=x["as_of"]):

@@ -14,6 +14,7 @@ Examples:
   briefing ingest assistant/sample            # the sample corpus
   briefing search "drones intercepted over Kyiv" --json
   briefing ask "How many drones were intercepted?" --json
+  briefing ui                                 # the chat workspace on http://127.0.0.1:7860
   briefing serve --port 7860                  # REST API + UI; a client: assistant.client.Client
 """
 
@@ -74,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="port (default: BRIEFING_PORT, 7860)")
     s.add_argument("--no-ui", action="store_true", help="serve the REST API only")
     s.add_argument("--fd", type=int, help="serve on this inherited listening socket (socket activation)")
+
+    s = sub.add_parser("ui", help="the chat workspace in the browser (ingests the sample corpus when empty)")
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; others need BRIEFING_UI_AUTH)",
+    )
+    s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     return p
 
 
@@ -310,6 +319,21 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.briefing import SAMPLE_DIR
+    from ui.access import check_bind
+
+    b = _briefing()
+    check_bind(b, args.host)  # off loopback without credentials: a one-line error before any work
+    from ui.app import launch  # gradio loads here, not for other commands
+
+    if not b.documents():
+        print(f"the index is empty: ingesting the sample corpus ({SAMPLE_DIR})", flush=True)
+        _print_report(b.ingest([str(SAMPLE_DIR)]))
+    launch(b, args.host, args.port)
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from assistant.server import serve
 
@@ -326,6 +350,7 @@ _COMMANDS = {
     "chat": _cmd_chat,
     "eval": _cmd_eval,
     "status": _cmd_status,
+    "ui": _cmd_ui,
     "serve": _cmd_serve,
 }
 

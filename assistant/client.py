@@ -162,6 +162,7 @@ class Client:
             if batch and (
                 sum(len(d) for _, d in batch) + len(data) > UPLOAD_BATCH_BYTES
                 or len(batch) >= UPLOAD_BATCH_FILES
+                or Path(origin).name in {Path(o).name for o, _ in batch}  # names map back one to one
             ):
                 report.items += self._upload(batch, form).items
                 batch = []
@@ -175,16 +176,22 @@ class Client:
         return report
 
     def _upload(self, batch: list[tuple[str, bytes]], form: dict[str, str]) -> IngestReport:
+        """One upload request (files go by their base name; the report names them by their path)."""
+        paths = {Path(origin).name: origin for origin, _ in batch}
         files = [
             ("files", (name, data, mimetypes.guess_type(name)[0] or "application/octet-stream"))
-            for name, data in batch
+            for name, data in ((Path(origin).name, data) for origin, data in batch)
         ]
         try:
-            return IngestReport.model_validate(self._json("POST", "/ingest", files=files, data=form))
+            report = IngestReport.model_validate(self._json("POST", "/ingest", files=files, data=form))
         except TooLargeError as exc:
             if len(batch) > 1:
                 raise
             return IngestReport(items=[IngestItem(origin=batch[0][0], status="failed", reason=str(exc))])
+        for item in report.items:
+            head, sep, tail = item.origin.partition("#")
+            item.origin = paths.get(head, head) + sep + tail
+        return report
 
     def documents(self) -> list[DocumentInfo]:
         """Every stored document, newest first."""

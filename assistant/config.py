@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import time
 from typing import Annotated, Literal
@@ -30,8 +31,11 @@ class Settings(IndexSettings):
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
     abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
-    max_question_chars: int = Field(
-        default=2000, ge=1, description="Longer questions are refused (InputError)."
+    max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused.")
+
+    # Workspace (briefing ui)
+    ui_auth: SecretStr | None = Field(
+        default=None, description="'user:password' the UI asks for; required to bind a non-loopback address."
     )
 
     # Server (`briefing serve`)
@@ -75,3 +79,14 @@ class Settings(IndexSettings):
         if self.engine != "auto":
             return self.engine
         return "openai" if self.openai_configured else "extractive"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine (servers bound anywhere else need
+    credentials: ``api_token`` for the API, ``ui_auth`` for the workspace)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -5,7 +5,6 @@ this build has one, and the watcher / daily schedule on a background thread.
 """
 
 import datetime as dt
-import ipaddress
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
@@ -18,7 +17,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from assistant.config import EngineName, Settings
+from assistant.config import EngineName, Settings, is_loopback
 from assistant.errors import BriefingError, ConfigError
 from assistant.http import (
     ERROR_RESPONSES,
@@ -241,15 +240,6 @@ def warm_up(briefing: Any) -> None:
         log.error("index not reachable at start-up: %s", exc)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_bind(host: str, settings: Settings) -> None:
     """Refuse to serve off loopback without an API token."""
     if not is_loopback(host) and settings.api_token is None:
@@ -258,12 +248,12 @@ def check_bind(host: str, settings: Settings) -> None:
         )
 
 
-def mount_ui(app: FastAPI, briefing: Any, settings: Settings, host: str = "127.0.0.1") -> bool:
-    """The Gradio UI at ``/`` when this build has one (``ui.app.build_app``), behind the UI's login
-    (``ui_auth``, "user:password") when it has one; else ``/`` leads to the API docs. Off loopback the
-    UI needs its login, as ``briefing ui`` does. Returns whether the UI is mounted."""
+def mount_ui(app: FastAPI, briefing: Any, host: str = "127.0.0.1") -> bool:
+    """The Gradio workspace at ``/`` when this build has one (``ui.app.build_app``), behind its login
+    (``ui_auth``) when set, which it needs off loopback as ``briefing ui`` does; else ``/`` leads to
+    the API docs. Returns whether the workspace is mounted."""
     try:
-        from ui.app import build_app  # type: ignore[import-not-found]
+        from ui.app import build_app
     except ModuleNotFoundError as exc:
         if exc.name not in ("ui", "ui.app"):
             raise
@@ -271,13 +261,16 @@ def mount_ui(app: FastAPI, briefing: Any, settings: Settings, host: str = "127.0
         return False
     import gradio as gr
 
-    secret = getattr(settings, "ui_auth", None)
-    if secret is None and not is_loopback(host):
-        raise ConfigError(
-            f"refusing to serve the UI on {host} without BRIEFING_UI_AUTH: set it, or use --no-ui"
-        )
-    auth = tuple(secret.get_secret_value().split(":", 1)) if secret is not None else None
-    gr.mount_gradio_app(app, build_app(briefing), path="/", auth=auth)
+    from ui.access import check_bind
+
+    auth = check_bind(briefing, host)
+    gr.mount_gradio_app(
+        app,
+        build_app(briefing),
+        path="/",
+        auth=auth,
+        auth_message="Briefing workspace: sign in with the credentials from BRIEFING_UI_AUTH.",
+    )
     return True
 
 
@@ -305,7 +298,7 @@ def serve(
     check_bind(host, settings)
     briefing = Briefing(settings)
     app = create_app(briefing, settings)
-    with_ui = mount_ui(app, briefing, settings, host) if ui else False
+    with_ui = mount_ui(app, briefing, host) if ui else False
     shown = f"[{host}]" if ":" in host else host
     print(
         f"Briefing on http://{shown}:{port}: REST API {API} (docs {API}/docs)"

@@ -16,6 +16,7 @@ __all__ = [
     "Hit",
     "IngestItem",
     "IngestReport",
+    "Retrieved",
     "SearchFilters",
     "SentenceVerdict",
     "Status",
@@ -71,7 +72,9 @@ class Answer(BaseModel):
     engine: str
     verdicts: list[SentenceVerdict] = Field(default_factory=list)
     passages: list[Hit] = Field(default_factory=list, description="What retrieval handed to the engine.")
-    notes: list[str] = Field(default_factory=list, description="Caveats, e.g. a source older than the period asked about.")
+    notes: list[str] = Field(
+        default_factory=list, description="Caveats, e.g. a source older than the period asked about."
+    )
     as_of: date | None = None
     since: date | None = None
     until: date | None = None
@@ -115,6 +118,17 @@ class AnswerDelta(BaseModel):
         # Lets LangChain aggregate a stream: deltas concatenate, the final Answer wins.
         if isinstance(other, AnswerDelta):
             return AnswerDelta(text=self.text + other.text)
+        return other
+
+
+class Retrieved(BaseModel):
+    """The search step of a stream (only with ``steps=True``): the passages the engine is handed."""
+
+    standalone_question: str
+    passages: list[Hit] = Field(default_factory=list)
+
+    def __add__(self, other: AnswerDelta | Answer) -> AnswerDelta | Answer:
+        # Aggregating a stream keeps what the answer step produced; the passages are in the Answer.
         return other
 
 

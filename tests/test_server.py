@@ -19,9 +19,9 @@ from live_server import LiveServer, Site
 from assistant import Briefing
 from assistant.cli import main
 from assistant.client import Client
-from assistant.config import Settings
+from assistant.config import Settings, is_loopback
 from assistant.errors import AuthError, ConfigError, InputError, NotFoundError, ServerError, StoreError
-from assistant.server import create_app, is_loopback, mount_ui
+from assistant.server import create_app, mount_ui
 from assistant.types import Answer, AnswerDelta
 
 TOKEN = "test-token-for-the-suite"
@@ -143,24 +143,26 @@ def test_upload_names_cannot_leave_the_uploads_folder(service: tuple[str, Briefi
         ("files", ("../../escape.txt", b"The Ostrel bridge closed for repairs on Friday.", "text/plain")),
         ("files", ("/etc/passwd.txt", b"The Ostrel ferry doubled its crossings.", "text/plain")),
         ("files", ("...", b"nothing", "text/plain")),
-        ("files", ("dup/notes.txt", b"The Ostrel ferry stopped for the winter.", "text/plain")),
+        ("files", ("notes.txt", b"The Ostrel ferry stopped for the winter.", "text/plain")),
         ("files", ("notes.txt", b"The Ostrel bridge reopened in March.", "text/plain")),
     ]
     r = httpx.post(f"{url}/api/v1/ingest", files=files, headers=AUTH)
     assert r.status_code == 200
     items = r.json()["items"]
     assert [(i["origin"], i["status"]) for i in items] == [
+        ("../../escape.txt", "failed"),
+        ("/etc/passwd.txt", "failed"),
         ("...", "failed"),
-        ("../../escape.txt", "added"),
-        ("/etc/passwd.txt", "added"),
-        ("dup/notes.txt", "added"),
+        ("notes.txt", "added"),
         ("notes.txt", "added"),  # the same name twice in one request: both kept
     ]
+    assert "path parts" in items[0]["reason"] and "path parts" in items[1]["reason"]
     uploads = b.settings.data_dir / "uploads"
-    assert {"escape.txt", "passwd.txt", "notes.txt", "notes-2.txt"} <= {p.name for p in uploads.iterdir()}
+    assert {"notes.txt", "notes-2.txt"} <= {p.name for p in uploads.iterdir()}
     assert not (b.settings.data_dir.parent / "escape.txt").exists()
-    for i in items[1:]:
+    for i in items[3:]:
         b.remove(i["doc_id"])
+    assert not {"notes.txt", "notes-2.txt"} & {p.name for p in uploads.iterdir()}  # copies go too
 
 
 def test_ingest_urls_fetches_pages_and_feeds(client: Client) -> None:
@@ -381,7 +383,7 @@ def test_the_ui_is_served_at_the_root_beside_the_api_when_the_build_has_one(
     b = Briefing(settings)
     monkeypatch.setitem(sys.modules, "ui.app", None)  # a build without the UI: / leads to the API docs
     bare = create_app(b, settings, background=False)
-    assert not mount_ui(bare, b, settings)
+    assert not mount_ui(bare, b)
     with LiveServer(bare) as srv:
         root = httpx.get(f"{srv.url}/", follow_redirects=False, timeout=STARTUP_S)
         assert root.headers["location"] == "/api/v1/docs"
@@ -392,10 +394,10 @@ def test_the_ui_is_served_at_the_root_beside_the_api_when_the_build_has_one(
         return blocks
 
     monkeypatch.setitem(sys.modules, "ui.app", types.SimpleNamespace(build_app=build_app))
-    with pytest.raises(ConfigError, match="without BRIEFING_UI_AUTH"):
-        mount_ui(create_app(b, settings, background=False), b, settings, host="0.0.0.0")
+    with pytest.raises(ConfigError, match="without credentials: set BRIEFING_UI_AUTH"):
+        mount_ui(create_app(b, settings, background=False), b, host="0.0.0.0")
     app = create_app(b, settings, background=False)
-    assert mount_ui(app, b, settings)
+    assert mount_ui(app, b)
     with LiveServer(app) as srv:
         page = httpx.get(f"{srv.url}/", follow_redirects=True, timeout=STARTUP_S)
         assert page.status_code == 200 and "Stub workspace" in page.text
