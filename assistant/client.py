@@ -31,6 +31,7 @@ from assistant.protocol import (
     Health,
     Readiness,
     ServerStatus,
+    StreamRequest,
     error_from_response,
 )
 from assistant.types import (
@@ -41,6 +42,7 @@ from assistant.types import (
     Hit,
     IngestItem,
     IngestReport,
+    Retrieved,
 )
 
 _HITS = TypeAdapter(list[Hit])
@@ -94,16 +96,19 @@ class Client:
         until, as_of)."""
         return Answer.model_validate(self._json("POST", "/ask", json=_ask_body(question, kwargs), safe=True))
 
-    def stream(self, question: str, **kwargs: Any) -> Iterator[AnswerDelta | Answer]:
-        """``AnswerDelta`` pieces as the server sends them, then the verified ``Answer``."""
-        body = _ask_body(question, kwargs)
+    def stream(self, question: str, **kwargs: Any) -> Iterator[Retrieved | AnswerDelta | Answer]:
+        """``AnswerDelta`` pieces as the server sends them, then the verified ``Answer`` (with
+        ``steps=True``, a ``Retrieved`` with the passages found first)."""
+        body = _ask_body(question, kwargs, StreamRequest)
         try:
             with self._http.stream("POST", f"{API}/ask/stream", json=body) as resp:
                 if resp.status_code >= 400:
                     resp.read()
                     raise _error(resp)
                 for event, data in _sse_events(resp.iter_lines()):
-                    if event == "delta":
+                    if event == "retrieved":
+                        yield Retrieved.model_validate_json(data)
+                    elif event == "delta":
                         yield AnswerDelta.model_validate_json(data)
                     elif event == "answer":
                         yield Answer.model_validate_json(data)
@@ -287,10 +292,10 @@ class Client:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _ask_body(question: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+def _ask_body(question: str, kwargs: dict[str, Any], model: type[AskRequest] = AskRequest) -> dict[str, Any]:
     """The request body, checked here so a bad argument fails before anything is sent."""
     try:
-        req = AskRequest(question=question, **kwargs)
+        req = model(question=question, **kwargs)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(f"invalid argument {'.'.join(map(str, first['loc']))}: {first['msg']}") from None

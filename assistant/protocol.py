@@ -46,6 +46,12 @@ class AskRequest(BaseModel):
         return {**self.model_dump(exclude={"question", "history"}), "history": self.history}
 
 
+class StreamRequest(AskRequest):
+    """``AskRequest`` for the event stream, which can first report the search step."""
+
+    steps: bool = Field(default=False, description="First send the passages found (a `retrieved` event).")
+
+
 class UrlIngestRequest(BaseModel):
     """Pages and feeds to fetch and ingest (``http(s)://`` only)."""
 

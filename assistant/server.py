@@ -35,9 +35,10 @@ from assistant.protocol import (
     Health,
     Readiness,
     ServerStatus,
+    StreamRequest,
     UrlIngestRequest,
 )
-from assistant.types import Answer, AnswerDelta, DocumentInfo, DocumentText, Hit, IngestReport
+from assistant.types import Answer, AnswerDelta, DocumentInfo, DocumentText, Hit, IngestReport, Retrieved
 from assistant.watch import Clock, Scheduler
 
 log = logging.getLogger(__name__)
@@ -110,19 +111,21 @@ def api_router(briefing: Any, settings: Settings, scheduler: Scheduler) -> APIRo
         """A grounded answer with verified citations (``Briefing.ask``)."""
         return briefing.ask(req.question, **req.call_args())
 
-    def start_stream(req: AskRequest) -> Iterator[AnswerDelta | Answer]:
+    def start_stream(req: StreamRequest) -> Iterator[Retrieved | AnswerDelta | Answer]:
         # A dependency, so bad arguments are refused with a 4xx before the event stream starts.
         return briefing.stream(req.question, **req.call_args())
 
     @r.post("/ask/stream", tags=["answers"], response_class=EventSourceResponse)
     def ask_stream(
-        events: Annotated[Iterator[AnswerDelta | Answer], Depends(start_stream)],
+        events: Annotated[Iterator[Retrieved | AnswerDelta | Answer], Depends(start_stream)],
     ) -> Iterable[ServerSentEvent]:
-        """Server-sent events: ``delta`` (an ``AnswerDelta``) while the draft grows, then ``answer``
-        (the verified ``Answer``), or ``error`` (``ErrorInfo``) if it fails midway."""
+        """Server-sent events: with ``steps``, ``retrieved`` (a ``Retrieved``: the passages found) first;
+        ``delta`` (an ``AnswerDelta``) while the draft grows, then ``answer`` (the verified ``Answer``),
+        or ``error`` (``ErrorInfo``) if it fails midway."""
+        names = {Retrieved: "retrieved", AnswerDelta: "delta", Answer: "answer"}
         try:
             for e in events:
-                yield ServerSentEvent(event="answer" if isinstance(e, Answer) else "delta", data=e)
+                yield ServerSentEvent(event=names[type(e)], data=e)
         except BriefingError as exc:
             yield ServerSentEvent(event="error", data=error_info(exc))
         except Exception as exc:

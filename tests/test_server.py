@@ -22,7 +22,7 @@ from assistant.client import Client
 from assistant.config import Settings, is_loopback
 from assistant.errors import AuthError, ConfigError, InputError, NotFoundError, ServerError, StoreError
 from assistant.server import create_app, mount_ui
-from assistant.types import Answer, AnswerDelta
+from assistant.types import Answer, AnswerDelta, Retrieved
 
 TOKEN = "test-token-for-the-suite"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -84,6 +84,9 @@ def test_stream_sends_deltas_then_the_verified_answer(client: Client) -> None:
     final = events[-1]
     assert isinstance(final, Answer) and "39" in final.answer
     assert final.answer == client.ask(QUESTION).answer
+    steps = list(client.stream(QUESTION, steps=True))
+    assert isinstance(steps[0], Retrieved) and steps[0].passages == client.retrieve(QUESTION)
+    assert isinstance(steps[-1], Answer) and steps[-1].answer == final.answer
 
 
 def test_stream_wire_format_is_server_sent_events(service: tuple[str, Briefing]) -> None:
@@ -236,7 +239,7 @@ def test_bad_json_and_invalid_requests_get_clear_4xx(service: tuple[str, Briefin
     assert "k: Input should be greater than or equal to 1" in r.json()["error"]["message"]
     r = httpx.post(f"{url}/api/v1/ingest/urls", json={"urls": ["/etc/passwd"]}, headers=AUTH)
     assert r.status_code == 422  # only http(s) URLs: the server never reads its own files for a client
-    with pytest.raises(InputError, match="limit is 2000"):
+    with pytest.raises(InputError, match="question too long: 2500 characters > 2000 limit"):
         client.ask("why? " * 500)
     with pytest.raises(InputError, match="empty question"):
         client.ask("   ")
