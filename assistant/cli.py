@@ -16,6 +16,7 @@ Examples:
   briefing ask "How many drones were intercepted?" --json
   briefing ui                                 # the chat workspace on http://127.0.0.1:7860
   briefing model-server --model qwen-0.5b     # the local model for the openai engine
+  briefing serve --port 7860                  # REST API + UI; a client: assistant.client.Client
 """
 
 
@@ -66,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--details", metavar="FILE", help="write per-question results to FILE (JSONL)")
 
     sub.add_parser("status", help="show engine, embedding model and index location")
+
+    s = sub.add_parser("serve", help="serve the REST API (/api/v1) and the web UI to a team")
+    s.add_argument(
+        "--host",
+        help="address to bind (default: BRIEFING_HOST, 127.0.0.1); off loopback BRIEFING_API_TOKEN is required",
+    )
+    s.add_argument("--port", type=int, help="port (default: BRIEFING_PORT, 7860)")
+    s.add_argument("--no-ui", action="store_true", help="serve the REST API only")
+    s.add_argument("--fd", type=int, help="serve on this inherited listening socket (socket activation)")
 
     s = sub.add_parser("ui", help="the chat workspace in the browser (ingests the sample corpus when empty)")
     s.add_argument(
@@ -129,17 +139,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _briefing() -> Any:
+def _settings() -> Any:
     from pydantic import ValidationError
 
-    from assistant import Briefing
     from assistant.config import Settings
     from assistant.errors import ConfigError
 
     try:
-        return Briefing(Settings())
+        return Settings()
     except ValidationError as exc:
         raise ConfigError(f"invalid settings: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
+
+
+def _briefing() -> Any:
+    from assistant import Briefing
+
+    return Briefing(_settings())
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -310,7 +325,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    for key, value in _briefing().status().items():
+    for key, value in _briefing().status().model_dump().items():
         print(f"{key:<16} {value}")
     return 0
 
@@ -352,6 +367,13 @@ def _cmd_model_server(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.server import serve
+
+    serve(_settings(), host=args.host, port=args.port, ui=not args.no_ui, fd=args.fd)
+    return 0
+
+
 _COMMANDS = {
     "ingest": _cmd_ingest,
     "remove": _cmd_remove,
@@ -363,6 +385,7 @@ _COMMANDS = {
     "status": _cmd_status,
     "ui": _cmd_ui,
     "model-server": _cmd_model_server,
+    "serve": _cmd_serve,
 }
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ __all__ = [
     "Retrieved",
     "SearchFilters",
     "SentenceVerdict",
+    "Status",
     "Turn",
 ]
 
@@ -136,3 +137,14 @@ class DocumentText(BaseModel):
 
     info: DocumentInfo
     text: str
+
+
+class Status(BaseModel):
+    """What is answering and where the index lives (``Briefing.status``)."""
+
+    engine: str
+    model: str | None = None
+    embedding_model: str
+    index: str
+    documents: int
+    chunks: int
