@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -28,6 +29,14 @@ class Settings(IndexSettings):
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
     abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
+
+    # Briefs
+    briefs_dir: Path | None = Field(default=None, description="Where briefs are stored; default data_dir/briefs.")
+    brief_max_words: int = Field(default=800, ge=50, description="Default length of a brief, the source list aside.")
+
+    @property
+    def briefs_path(self) -> Path:
+        return self.briefs_dir or self.data_dir / "briefs"
 
     @property
     def api_key(self) -> str | None:
