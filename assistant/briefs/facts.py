@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from assistant import nlp
 from assistant.briefs.material import Material, Sentence
@@ -66,6 +67,7 @@ def figures(sentences: list[Sentence], limit: int) -> list[Figure]:
 
 
 _NOUNISH = {"NOUN", "PROPN"}
+_LIGHT_VERBS = {"be", "is", "are", "was", "were", "been", "being", "have", "has", "had"}
 _MODS = {"compound", "amod", "nmod"}
 
 
@@ -94,32 +96,36 @@ def what_it_counts(sentence: str, start: int, end: int) -> tuple[str, str]:
             noun = t.head
     if noun is None:
         return "", ""
-    if noun.idx >= end:  # "8,000 North Korean soldiers": the words from the number to the noun
+    if t.head.i == noun.i and noun.idx >= end:  # "8,000 North Korean soldiers": number to noun
         span = [x for x in doc[t.i + 1 : noun.i + 1] if x.idx >= end]
-    else:
-        span = [noun]
+    else:  # "39 of the 71 drones": the noun and its modifiers
+        span = sorted(
+            [c for c in noun.children if c.dep_ in _MODS and c.i < noun.i and not c.like_num] + [noun],
+            key=lambda x: x.i,
+        )
     mods = [x for x in span if x.i != noun.i]
     phrase = " ".join(x.text for x in span).strip(" ,")
     verb = _governing_verb(noun, t)
     shown = phrase
     if verb is not None:
-        shown = f"{phrase} {verb.text}" if verb.tag_ in {"VBN", "VBD"} else f"{phrase} ({verb.lemma_})"
-    parts = [noun.lemma_.lower(), verb.lemma_.lower() if verb is not None else ""]
-    key = "|".join(parts + sorted(m.lower_ for m in mods))
+        shown = f"{phrase} {verb.text}" if verb.tag_ in {"VBN", "VBD"} else f"{phrase} ({verb.text})"
+    parts = [nlp.stem(noun.text), nlp.stem(verb.text) if verb is not None else ""]
+    key = "|".join(parts + sorted(nlp.stem(m.text) for m in mods))
     return shown, key
 
 
-def _governing_verb(noun: object, number: object) -> object | None:
-    """The verb a counted noun belongs to: its own participle ("drones launched") when it has one,
-    else the verb governing the number or the noun."""
-    for c in noun.children:  # type: ignore[attr-defined]
-        if c.dep_ == "acl" and c.pos_ == "VERB":
-            return c
+def _governing_verb(noun: Any, number: Any) -> Any:
+    """The verb a figure belongs to: the counted noun's own participle ("71 drones launched") when
+    the number modifies the noun, else the verb governing the number ("intercepted 39 of ...")."""
+    if number.head.i == noun.i:
+        for c in noun.children:
+            if c.dep_ == "acl" and c.pos_ == "VERB":
+                return c
     for x in (number, noun):
         h = x
         for _ in range(4):
-            h = h.head  # type: ignore[attr-defined]
-            if h.pos_ in {"VERB", "AUX"} and h.lemma_ not in {"be", "have"}:
+            h = h.head
+            if h.pos_ in {"VERB", "AUX"} and h.lower_ not in _LIGHT_VERBS:
                 return h
             if h.head.i == h.i:
                 break
