@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -47,6 +47,17 @@ class Layout:
     actors: int = 30
     watch: int = 4
     list_sentences: int = 150  # sentences NER reads for the lists, beyond the chosen points
+    words: int = 800  # the list lengths above are for a brief of this many words
+
+    def scaled(self, max_words: int, shrink: float = 1.0) -> Layout:
+        """The lists cut in proportion to a shorter (or longer) brief, and by ``shrink``."""
+        f = min(max_words / self.words, 2.0) * shrink
+        return replace(
+            self,
+            figures=int(self.figures * f),
+            actors=int(self.actors * f),
+            watch=int(self.watch * f),
+        )
 
 
 def draft(
@@ -69,17 +80,24 @@ def draft(
     group_rank = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
     ranked = sorted(material.sentences, key=lambda s: (group_rank.get(s.doc_id, 1 << 30), s.pos))
     extras = ranked[: layout.list_sentences]
-    budget = max_words
+    budget, shrink = max_words, 1.0
     brief = None
-    for _attempt in range(6):
+    for _attempt in range(10):
         chosen = select.choose(material, groups, budget, weights)
         points_sents = [s for _g, s in chosen]
         pool = _unique(points_sents + extras)
-        brief = _assemble(material, groups, chosen, pool, as_of, scope, max_words, layout, engine_name)
+        lists = layout.scaled(max_words, shrink)
+        brief = _assemble(material, groups, chosen, pool, as_of, scope, max_words, lists, engine_name)
+        if previous is not None:
+            brief.diff = compare(brief, previous)
         brief.words = count_words(brief)
-        if brief.words <= max_words or not chosen:
+        if brief.words <= max_words:
             break
-        budget = max(budget - (brief.words - max_words) - 5, 0)
+        if len(chosen) <= lists.bottom_min:  # the lists crowd out the bottom line: shorten them
+            shrink /= 2
+            budget = max_words
+        else:
+            budget = max(budget - (brief.words - max_words) - 5, 0)
     assert brief is not None
     if engine is not None and hasattr(engine, "complete"):
         from assistant.briefs.rewrite import rewrite_sections
