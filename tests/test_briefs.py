@@ -163,3 +163,28 @@ def test_cli_brief_show_and_list(sample: Briefing, monkeypatch: pytest.MonkeyPat
     assert data["id"] in capsys.readouterr().out
     assert main(["brief", "--show", data["id"], "--format", "html"]) == 0
     assert capsys.readouterr().out.startswith('<article class="brief">')
+
+
+def test_llm_engine_rewrites_sections_and_the_same_check_removes_an_unsupported_claim(
+    sample: Briefing,
+) -> None:
+    try:
+        from tests.openai_server import serve
+    except ImportError:  # run from inside tests/
+        from openai_server import serve
+
+    seen: list[str] = []
+
+    def script(messages: list[dict], _request: object) -> str:
+        seen.append(messages[-1]["content"])
+        return "Air defenses intercepted 39 of the 71 drones [1]. Ukraine shot down 60 drones over Kyiv [1]."
+
+    with serve(script) as server:
+        b = Briefing(sample.settings.model_copy(update={"openai_base_url": server.base_url, "model": "m"}))
+        brief = b.brief(date=DAY, engine="openai", save=False)
+    assert brief.engine == "openai" and seen and "Source sentences:" in seen[0]
+    rewritten = [p for s in brief.sections for p in s.points]
+    assert any(p.text == "Air defenses intercepted 39 of the 71 drones." for p in rewritten)
+    assert not any("60" in p.text for p in rewritten)  # not in the cited sentence: removed
+    for p in rewritten:
+        assert p.citations and p.citations[0].quote in sample.document(p.citations[0].doc_id).text

@@ -3,8 +3,9 @@ budget, check every citation, and compare with the previous brief of the scope.
 
 The extractive draft only selects, groups and orders sentences of the sources (nothing is
 generated). An engine with ``complete`` (openai, local) may then rewrite each section's points with
-``prompts/brief.md``; the rewrite goes through the answers' citation check (``citations.verify``)
-and a section whose rewrite keeps nothing keeps its extracted points.
+``prompts/brief.md`` (``rewrite``); the rewrite goes through the answers' citation check
+(``citations.verify``) and a section whose rewrite keeps nothing keeps its extracted points. The
+bottom line and the lists stay extracted.
 """
 
 from __future__ import annotations
@@ -107,8 +108,14 @@ def draft(
     _check(brief, embedder)
     if previous is not None:
         brief.diff = compare(brief, previous)
-    _number_sources(brief)
     brief.words = count_words(brief)
+    while brief.words > max_words and brief.sections:  # what the diff added after the layout
+        last = brief.sections[-1]
+        last.points.pop()
+        if not last.points:
+            brief.sections.pop()
+        brief.words = count_words(brief)
+    _number_sources(brief)
     brief.seconds = round(time.perf_counter() - t0, 3)
     return brief
 
