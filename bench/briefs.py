@@ -83,12 +83,15 @@ def citation_valid(c, texts: dict[str, str]) -> bool:
 
 def run_set(name: str, args: argparse.Namespace, work: Path) -> dict:
     qfile, index = SETS[name]
-    if not (index / "DONE").exists():
+    if args.index:  # an index of one's own (e.g. only the quiz weeks' articles), used in place
+        copy = args.index
+    elif not (index / "DONE").exists():
         print(f"{name}: index {index} not complete (no DONE file); skipped")
         return {}
-    copy = work / name
-    if not copy.exists():
-        shutil.copytree(index, copy)
+    else:
+        copy = work / name
+        if not copy.exists():
+            shutil.copytree(index, copy)
     settings = Settings(data_dir=copy, model_cache_dir=args.models, briefs_dir=work / f"{name}-briefs")
     b = Briefing(settings)
     questions = [json.loads(line) for line in qfile.open()]
@@ -161,6 +164,7 @@ def main() -> None:
     p.add_argument("--models", type=Path, default=Path("/work/data/models"))
     p.add_argument("--work", type=Path, help="folder for the index copies (default: a temporary one)")
     p.add_argument("--details", help="write per-question rows to DETAILS.<set>.jsonl")
+    p.add_argument("--index", type=Path, help="use this data_dir (one's own, used in place) for the one --set")
     args = p.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-briefs-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -46,7 +46,7 @@ class Layout:
     bottom_max: int = 5
     figures: int = 10
     actors: int = 30
-    watch: int = 4
+    watch: int = 3
     list_sentences: int = 150  # sentences NER reads for the lists, beyond the chosen points
     words: int = 800  # the list lengths above are for a brief of this many words
 
@@ -141,10 +141,12 @@ def _assemble(
     layout: Layout,
     engine_name: str,
 ) -> Brief:
-    # Bottom line: the first point of each of the heaviest developments, at least ``bottom_min``.
+    # Bottom line: the lead point of each of the heaviest developments (the chosen sentence that
+    # stands first in its article), at least ``bottom_min`` points.
     firsts: dict[int, int] = {}
-    for i, (gi, _s) in enumerate(chosen):
-        firsts.setdefault(gi, i)
+    for i, (gi, s) in enumerate(chosen):
+        if gi not in firsts or s.pos < chosen[firsts[gi]][1].pos:
+            firsts[gi] = i
     bottom = sorted(firsts.items())[: layout.bottom_max]
     bottom_idx = [i for _gi, i in bottom]
     for i in range(len(chosen)):
@@ -153,6 +155,7 @@ def _assemble(
         if i not in bottom_idx:
             bottom_idx.append(i)
     bottom_idx.sort(key=lambda i: (chosen[i][0], i))
+    points_set = {id(s) for _gi, s in chosen}
     cite = _Citer(material)
     bottom_line = [cite.point(chosen[i][1]) for i in bottom_idx]
     sections = []
@@ -182,7 +185,7 @@ def _assemble(
     ]
     watch = [
         WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])
-        for w in facts.watch(pool, layout.watch)
+        for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch)
     ]
     created = datetime.now(timezone.utc)
     key = f"{material.since}{material.until}{scope.model_dump_json()}{created.isoformat()}"

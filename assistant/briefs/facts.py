@@ -154,12 +154,21 @@ def actors(material: Material, sentences: list[Sentence], limit: int) -> list[Ac
         if not any(o is not a and o.kind == a.kind and re.search(rf"\b{re.escape(a.name)}\b", o.name) for o in names)
     ]
     for a in names:
-        pat = re.compile(rf"(?<!\w){re.escape(a.name)}(?!\w)")
-        docs = [d for d in material.docs.values() if pat.search(d.text)]
+        docs = naming(material, a.name)
         a.n_documents = max(len(docs), 1)
-        a.n_sources = max(len({d.info.source or d.info.doc_id for d in docs}), 1)
+        a.n_sources = max(len({material.docs[d].info.source or d for d in docs}), 1)
     names.sort(key=lambda a: (-a.n_documents, -a.n_sources))
     return names[:limit]
+
+
+def naming(material: Material, name: str) -> list[str]:
+    """The documents of the period that name ``name`` (whole words), memoised on the material."""
+    if name not in material.naming:
+        pat = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        material.naming[name] = [
+            d.info.doc_id for d in material.docs.values() if name in d.text and pat.search(d.text)
+        ]
+    return material.naming[name]
 
 
 def watch(sentences: list[Sentence], limit: int) -> list[Watch]:

@@ -15,7 +15,7 @@ from assistant.briefs.material import Doc, Material
 # Documents closer than this (cosine distance, average linkage) tell the same development.
 # Chosen on the October month and train-2023 (bench/briefs.py), never on test.
 DISTANCE_THRESHOLD = 0.5
-TITLE_WORDS = 10
+TITLE_WORDS = 8
 
 
 @dataclass
@@ -54,7 +54,7 @@ def group(material: Material, previous_docs: set[str], threshold: float = DISTAN
                 n_sources=n_sources,
                 latest=latest,
                 novelty=novelty,
-                weight=weight(n_sources, recency, novelty),
+                weight=weight(n_sources, len(members), recency, novelty),
                 title=headline(members[0].info.title),
             )
         )
@@ -74,9 +74,11 @@ def cluster(vecs: list[np.ndarray], threshold: float) -> list[int]:
     return [int(x) for x in model.fit_predict(np.asarray(vecs, dtype=np.float32))]
 
 
-def weight(n_sources: int, recency: float, novelty: float) -> float:
-    """Weight of a development: independent sources first, then recency and novelty (each 0..1)."""
-    return math.sqrt(max(n_sources, 1)) * (1 + 0.25 * recency) * (1 + 0.5 * novelty)
+def weight(n_sources: int, n_docs: int, recency: float, novelty: float) -> float:
+    """Weight of a development: independent sources first (more documents of one source count
+    half), then recency and novelty (each 0..1)."""
+    reach = max(n_sources, 1) + 0.5 * max(n_docs - n_sources, 0)
+    return math.sqrt(reach) * (1 + 0.25 * recency) * (1 + 0.5 * novelty)
 
 
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")

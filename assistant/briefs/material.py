@@ -76,6 +76,7 @@ class Material:
     docs: dict[str, Doc]
     sentences: list[Sentence]
     fact_docs: dict[str, int]  # fact -> number of documents stating it
+    naming: dict[str, list[str]] = field(default_factory=dict)  # name -> documents naming it
 
 
 def gather(

@@ -91,8 +91,8 @@ def _lines(
         head(2, "Bottom line")
         items([f"{esc(p.text)} {marks(p.citations)}{_status(p.status)}" for p in b.bottom_line])
     for s in b.sections:
-        latest = f", latest {s.latest}" if s.latest else ""
-        head(3, f"{s.title} ({s.n_sources} source{'s' * (s.n_sources != 1)}{latest})" + _status(s.status))
+        many = f" ({s.n_sources} sources)" if s.n_sources > 1 else ""
+        head(3, f"{s.title}{many}" + _status(s.status))
         items([f"{esc(p.text)} {marks(p.citations)}{_status(p.status)}" for p in s.points])
     if b.key_figures:
         head(2, "Key figures")

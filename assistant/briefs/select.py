@@ -23,8 +23,9 @@ class Weights:
 
     fact: float = 1.0
     fact_docs: float = 0.5  # extra per log2 of the documents stating a fact
+    max_numbers: int = 2  # numbers counted per sentence (a table row of figures is not news)
     term: float = 0.1  # per new content word
-    lead: float = 0.5  # an article's first sentence, halved for the second...
+    lead: float = 3.0  # an article's first sentence; / (1 + position)^2 for the next ones
     word_offset: float = 6.0  # gain / (words + offset): short sentences win, but not fragments
     decay: float = 0.6  # a development's weight / (1 + decay * points it has)
     near_copy: float = 0.6  # Jaccard of content words above which a sentence repeats a chosen one
@@ -45,9 +46,9 @@ def choose(
 
     def gain(s: Sentence) -> float:
         gi = group_of[s.doc_id]
-        facts = sum(
-            w.fact + w.fact_docs * math.log2(material.fact_docs.get(f, 1)) for f in s.facts - covered
-        )
+        new = s.names - covered
+        nums = sorted(s.numbers - covered)[: w.max_numbers]
+        facts = sum(w.fact + w.fact_docs * math.log2(material.fact_docs.get(f, 1)) for f in [*new, *nums])
         value = facts + w.term * len(s.terms - terms) + w.lead / (1 + s.pos) ** 2
         return gweight[gi] / (1 + w.decay * taken[gi]) * value / (s.n_words + w.word_offset)
 
