@@ -31,10 +31,12 @@ from assistant.types import BriefScope
 from bench.briefs import SETS, answered, holds
 
 GRID = {
-    "threshold": [0.4, 0.5],
-    "word_offset": [20.0, 40.0],
-    "lead": [4.0, 8.0, 16.0],
-    "decay": [0.3, 1.0],
+    "threshold": [0.4, 0.5, 0.6],
+    "word_offset": [20.0],
+    "lead": [8.0],
+    "decay": [1.0],
+    "actors": [30],
+    "figures": [10, 20],
 }
 
 
@@ -78,7 +80,7 @@ def main() -> None:
                 scope=BriefScope(),
                 max_words=args.max_words,
                 embedder=b.embedder,
-                layout=Layout(),
+                layout=Layout(actors=knobs["actors"], figures=knobs["figures"]),
                 weights=w,
             )
             points = [(t, [c.quote for c in cits]) for t, cits in brief.cited_points()]

@@ -37,6 +37,8 @@ from assistant.types import (
 
 log = logging.getLogger(__name__)
 
+OTHER_TITLE = "Also in this period"
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -47,6 +49,7 @@ class Layout:
     figures: int = 10
     actors: int = 30
     watch: int = 3
+    section_min_points: int = 2  # developments with fewer points go together under OTHER_TITLE
     list_sentences: int = 150  # sentences NER reads for the lists, beyond the chosen points
     words: int = 800  # the list lengths above are for a brief of this many words
 
@@ -80,7 +83,7 @@ def draft(
     layout = layout or Layout()
     group_rank = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
     ranked = sorted(material.sentences, key=lambda s: (group_rank.get(s.doc_id, 1 << 30), s.pos))
-    extras = ranked[: layout.list_sentences]
+    extras = _unique(naming_sentences(material, layout.list_sentences) + ranked[: layout.list_sentences])
     budget, shrink = max_words, 1.0
     brief = None
     for _attempt in range(10):
@@ -118,6 +121,18 @@ def draft(
     _number_sources(brief)
     brief.seconds = round(time.perf_counter() - t0, 3)
     return brief
+
+
+def naming_sentences(material: Material, n: int) -> list[Sentence]:
+    """For the ``n`` names most documents state (capitalised runs), the first sentence stating
+    each: where NER looks for the actors, so frequent names anywhere in the period are found."""
+    first: dict[str, Sentence] = {}
+    for s in material.sentences:
+        for name in s.names:
+            if name not in first or s.pos < first[name].pos:
+                first[name] = s
+    top = sorted(first, key=lambda f: -material.fact_docs.get(f, 0))[:n]
+    return [first[f] for f in top]
 
 
 def _unique(sents: list[Sentence]) -> list[Sentence]:
@@ -160,13 +175,25 @@ def _assemble(
     bottom_line = [cite.point(chosen[i][1]) for i in bottom_idx]
     sections = []
     taken = set(bottom_idx)
+    brief_items: list[tuple[Group, BriefPoint]] = []
     for gi, g in enumerate(groups):
         pts = [cite.point(s) for i, (gj, s) in enumerate(chosen) if gj == gi and i not in taken]
-        if not pts:
+        if len(pts) < layout.section_min_points:  # a heading for one point costs more than it tells
+            brief_items += [(g, p) for p in pts]
             continue
         sections.append(
             BriefSection(
                 title=g.title, points=pts, doc_ids=g.doc_ids, n_sources=g.n_sources, latest=g.latest
+            )
+        )
+    if brief_items:
+        sections.append(
+            BriefSection(
+                title=OTHER_TITLE,
+                points=[p for _g, p in brief_items],
+                doc_ids=list(dict.fromkeys(d for g, _p in brief_items for d in g.doc_ids)),
+                n_sources=len({c.source or c.doc_id for _g, p in brief_items for c in p.citations}),
+                latest=max((g.latest for g, _p in brief_items), default=None),
             )
         )
     figs = [

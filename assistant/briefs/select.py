@@ -25,9 +25,9 @@ class Weights:
     fact_docs: float = 0.5  # extra per log2 of the documents stating a fact
     max_numbers: int = 2  # numbers counted per sentence (a table row of figures is not news)
     term: float = 0.1  # per new content word
-    lead: float = 3.0  # an article's first sentence; / (1 + position)^2 for the next ones
-    word_offset: float = 6.0  # gain / (words + offset): short sentences win, but not fragments
-    decay: float = 0.6  # a development's weight / (1 + decay * points it has)
+    lead: float = 8.0  # an article's first sentence; / (1 + position)^2 for the next ones
+    word_offset: float = 20.0  # gain / (words + offset): short sentences win, but not fragments
+    decay: float = 1.0  # a development's weight / (1 + decay * points it has)
     near_copy: float = 0.6  # Jaccard of content words above which a sentence repeats a chosen one
 
 
