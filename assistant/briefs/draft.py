@@ -50,7 +50,7 @@ class Layout:
     actors: int = 30
     watch: int = 3
     section_min_points: int = 2  # developments with fewer points go together under OTHER_TITLE
-    list_sentences: int = 150  # sentences NER reads for the lists, beyond the chosen points
+    list_sentences: int = 100  # sentences NER reads for the lists, beyond the chosen points
     words: int = 800  # the list lengths above are for a brief of this many words
 
     def scaled(self, max_words: int, shrink: float = 1.0) -> Layout:

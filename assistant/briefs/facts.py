@@ -48,18 +48,21 @@ class Watch:
 
 
 def figures(sentences: list[Sentence], limit: int) -> list[Figure]:
-    """Up to ``limit`` figures from ``sentences`` (in their order), one per value and key."""
+    """Up to ``limit`` figures from ``sentences`` (in their order), one per number."""
     out: list[Figure] = []
-    seen: set[tuple[str, str]] = set()
+    seen_numbers: set[str] = set()
     ents = nlp.entities([s.text for s in sentences])
     for s, es in zip(sentences, ents):
         for text, label, a, b in es:
             if label not in FIGURE_LABELS or not any(c.isdigit() for c in text) or _YEARISH.match(text):
                 continue
+            nums = nlp.numbers(text)
+            if nums & seen_numbers:
+                continue  # "45,000 workers" and "more than 45,000 workers": one figure
             counts, key = what_it_counts(s.text, a, b)
-            if not counts or (text, key) in seen:
+            if not counts:
                 continue
-            seen.add((text, key))
+            seen_numbers.update(nums)
             out.append(Figure(value=text, counts=counts, key=key, sentence=s))
             if len(out) >= limit:
                 return out

@@ -24,7 +24,7 @@ TOPIC_MIN_COS = 0.35  # a document is on the topic when one of its chunks is thi
 # Page furniture that survives cleaning and is never news.
 _FURNITURE = re.compile(
     r"\b(cookies?|subscribe|subscription|sign up|newsletter|all rights reserved|click here|advertisement|"
-    r"terms of (use|service)|privacy policy|log ?in|follow us|read more|share this|copyright)\b|©",
+    r"terms of (use|service)|privacy policy|log ?in|follow us|read more|share this|copyright|editor'?s note)\b|©",
     re.IGNORECASE,
 )
 _TERMINATED = re.compile(r"[.!?][\"'”’)\]]*$")

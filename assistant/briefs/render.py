@@ -108,13 +108,13 @@ def _lines(
             out += [f"| {a} | {c} | {m} |" for a, c, m in rows]
         out.append("")
     if b.actors:
-        head(2, "Actors")
+        head(2, "Actors (documents naming them)")
         rows = []
         for kind, label in _KINDS:
             named = [a for a in b.actors if a.kind == kind]
             if named:
                 rows.append(
-                    f"{label}: " + ", ".join(f"{esc(a.name)} ({a.n_sources}){marks([a.citation])}" for a in named)
+                    f"{label}: " + ", ".join(f"{esc(a.name)} ({a.n_documents}){marks([a.citation])}" for a in named)
                 )
         items(rows)
     if b.watch:
