@@ -5,8 +5,8 @@ For each quiz date D of a question set, the brief of the 7 days D-6..D (by publi
 answers (``answer_contains_any``, whole word, case-insensitive) stands in a cited point whose
 passage holds it too. Beside it, on the same weeks: the ceiling (the answer is in an article
 published in those 7 days) and a naive brief (the lead 2 sentences of each article, newest first,
-cut at the same number of words). Also: every citation checked against the stored text, words and
-seconds per brief.
+cut at the same number of words). Also: every citation checked against the stored text, words,
+wall and CPU seconds per brief (CPU time stands for a quiet machine when others share the cores).
 
     .venv/bin/python bench/briefs.py --set news --set train [--limit 20] [--details out.jsonl]
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -100,14 +101,15 @@ def run_set(name: str, args: argparse.Namespace, work: Path) -> dict:
         by_date.setdefault(q["question_date"], []).append(q)
     dates = sorted(by_date)[: args.limit] if args.limit else sorted(by_date)
     totals = {"questions": 0, "brief": 0, "ceiling": 0, "naive": 0, "brief_in_ceiling": 0}
-    words, secs, bad, n_cit = [], [], 0, 0
+    words, secs, cpu, bad, n_cit = [], [], [], 0, 0
     details = []
     b.brief(date=dates[0], save=False, engine=args.engine) if dates else None  # warm the models up
     for d in dates:
         day = date.fromisoformat(d)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         brief = b.brief(since=day - timedelta(days=6), until=day, as_of=day, save=False, engine=args.engine)
         secs.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         words.append(brief.words)
         docs = [i for i in b.store.infos(_period_ids(b, day)).values()]
         texts = b.store.texts(i.doc_id for i in docs)
@@ -143,6 +145,9 @@ def run_set(name: str, args: argparse.Namespace, work: Path) -> dict:
         "words_mean": round(statistics.mean(words), 1) if words else 0,
         "seconds_mean": round(statistics.mean(secs), 2) if secs else 0,
         "seconds_max": round(max(secs, default=0), 2),
+        "cpu_seconds_mean": round(statistics.mean(cpu), 2) if cpu else 0,
+        "cpu_seconds_max": round(max(cpu, default=0), 2),
+        "load_average": round(os.getloadavg()[0], 1),
     }
     if args.details:
         with open(f"{args.details}.{name}.jsonl", "w") as f:
