@@ -16,6 +16,8 @@ from assistant.errors import ConfigError, InputError, NotFoundError
 from assistant.types import (
     Answer,
     AnswerDelta,
+    Brief,
+    BriefInfo,
     DocumentInfo,
     DocumentText,
     Hit,
@@ -248,6 +250,83 @@ class Briefing:
             "filters": _filters(sources, since, until),
             "as_of": parse_date(as_of),
         }
+
+    # -- briefs -------------------------------------------------------------------------------
+    def brief(
+        self,
+        date: date | str | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: list[str] | None = None,
+        topic: str | None = None,
+        max_words: int | None = None,
+        engine: str | None = None,
+        as_of: date | str | None = None,
+        *,
+        save: bool = True,
+    ) -> Brief:
+        """A cited draft of what was published in a period (default: the day before ``as_of``,
+        itself default today), stored unless ``save=False``; ``EmptyPeriodError`` when the period
+        (and scope) holds no documents. See ``assistant.briefs``."""
+        from datetime import date as _date
+
+        from assistant.briefs import MIN_WORDS, resolve_period
+        from assistant.briefs.draft import draft
+        from assistant.briefs.grouping import group
+        from assistant.briefs.material import gather
+        from assistant.errors import BriefingError, EmptyPeriodError
+        from assistant.types import BriefScope
+        from index.search import parse_date
+
+        today = parse_date(as_of) or _date.today()
+        since_d, until_d = resolve_period(parse_date(date), parse_date(since), parse_date(until), today)
+        words = max_words or self.settings.brief_max_words
+        if words < MIN_WORDS:
+            raise BriefingError(f"--max-words {words} is too short for a brief; give at least {MIN_WORDS}")
+        scope = BriefScope(
+            sources=sorted(set(sources)) if sources else None, topic=(topic or "").strip() or None
+        )
+        material = gather(self.store, self.embedder, since_d, until_d, scope.sources, scope.topic)
+        if not material.docs:
+            what = "".join(
+                [f" from {', '.join(scope.sources)}" if scope.sources else "", f" on {scope.topic!r}" if scope.topic else ""]
+            )
+            raise EmptyPeriodError(
+                f"no documents between {since_d} and {until_d}{what} (by published date); "
+                "ingest some or choose another period (`briefing docs` lists the dates)"
+            )
+        previous = self.brief_store.previous(scope, until_d)
+        previous_docs = {c.doc_id for _t, cits in previous.cited_points() for c in cits} if previous else set()
+        name = engine if engine and engine != "auto" else self.settings.resolved_engine()
+        eng = self.engine(name) if name != "extractive" else None
+        brief = draft(
+            material,
+            group(material, previous_docs),
+            as_of=today,
+            scope=scope,
+            max_words=words,
+            embedder=self.embedder,
+            engine=eng,
+            engine_name=name,
+            previous=previous,
+        )
+        if save:
+            self.brief_store.save(brief)
+        return brief
+
+    def briefs(self) -> list[BriefInfo]:
+        """The stored briefs, newest period first."""
+        return self.brief_store.list()
+
+    def get_brief(self, brief_id: str) -> Brief:
+        """A stored brief; ``NotFoundError`` if absent."""
+        return self.brief_store.get(brief_id)
+
+    @cached_property
+    def brief_store(self) -> Any:
+        from assistant.briefs.storage import BriefStore
+
+        return BriefStore(self.settings.briefs_path)
 
     def chat(self, **defaults: Any) -> ChatSession:
         """A conversation that keeps history, so follow-up questions resolve."""

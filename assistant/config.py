@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -66,6 +67,14 @@ class Settings(IndexSettings):
         if isinstance(v, str):
             return [part.strip() for part in v.split(",") if part.strip()]
         return v
+
+    # Briefs
+    briefs_dir: Path | None = Field(default=None, description="Where briefs are stored; default data_dir/briefs.")
+    brief_max_words: int = Field(default=800, ge=50, description="Default length of a brief, the source list aside.")
+
+    @property
+    def briefs_path(self) -> Path:
+        return self.briefs_dir or self.data_dir / "briefs"
 
     @property
     def api_key(self) -> str | None:

@@ -46,6 +46,10 @@ class NotFoundError(BriefingError):
     http_status = 404
 
 
+class EmptyPeriodError(NotFoundError):
+    """A brief was asked for a period (and scope) without any documents."""
+
+
 class StoreError(BriefingError):
     """The vector store could not be reached or answered with an error."""
 

@@ -254,6 +254,21 @@ class Store:
             yield from zip(got["ids"], got["documents"], got["metadatas"])
             offset += len(got["ids"])
 
+    def chunks_with_embeddings(self, filters: SearchFilters) -> Iterator[tuple[str, str, dict, Any]]:
+        """(chunk_id, text, metadata, embedding) of the chunks ``filters`` admit (a published-day
+        range, sources), committed or not, in pages: for work over a period (briefs) that reuses
+        the stored vectors instead of embedding again."""
+        where = chroma_where(filters)
+        offset = 0
+        while True:
+            got = self.chunks.get(
+                where=where, include=["documents", "metadatas", "embeddings"], limit=_GET_PAGE, offset=offset
+            )
+            if not len(got["ids"]):
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+            offset += len(got["ids"])
+
     def chunk_ids(self) -> list[str]:
         """The ids of every chunk (committed or not), in pages; cheap next to ``all_chunks``."""
         out: list[str] = []
