@@ -405,3 +405,19 @@ def test_the_ui_is_served_at_the_root_beside_the_api_when_the_build_has_one(
         page = httpx.get(f"{srv.url}/", follow_redirects=True, timeout=STARTUP_S)
         assert page.status_code == 200 and "Stub workspace" in page.text
         assert httpx.get(f"{srv.url}/api/v1/status").json()["engine"] == "extractive"
+
+
+def test_briefs_over_http_are_drafted_stored_listed_and_reopened(
+    service: tuple[str, Briefing], client: Client
+) -> None:
+    day = service[1].documents()[0].published
+    brief = client.brief(date=day, as_of=day)
+    assert brief.id and (brief.since, brief.until) == (day, day)
+    assert brief.key_figures and all(f.citation.quote for f in brief.key_figures)
+    assert brief.id in [i.id for i in client.briefs()]
+    assert client.get_brief(brief.id).model_dump() == brief.model_dump()
+    with pytest.raises(NotFoundError):
+        client.get_brief("no-such-brief")
+    with pytest.raises(NotFoundError, match="no documents between"):
+        client.brief(date="1990-01-01", as_of="1990-01-02")
+    assert up(service[0])
