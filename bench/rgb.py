@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from assistant import Briefing
 from assistant.config import Settings
-from assistant.evaluation import contains_facts, load_cases, run_eval
+from assistant.evaluation import contains_facts, load_cases, mentions, run_eval
 
 RGB = ROOT.parent / "shared" / "eval" / "rgb"
 K = 10
@@ -165,8 +165,7 @@ def counterfactual(data: Path, cases: list[dict], settings: Settings, work: Path
             continue
         asked += 1
         a = b.ask(case["question"])
-        text = a.answer.lower()
-        has_false = item["false_answer"].lower() in text
+        has_false = mentions(a.answer, item["false_answer"])
         has_true = contains_facts(a.answer, case.get("answer_contains_any") or [])
         if a.abstained:
             counts["abstained"] += 1

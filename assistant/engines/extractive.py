@@ -66,7 +66,7 @@ No generative model. For a question and numbered passages it
 3. answers with the best sentence, plus one more when the pair is better evidence (the best
    sentence leans on the one before it; the best does not name the asked-for thing and its
    neighbour, or a sentence of any passage scoring at least 0.7 of it, does; or the neighbour
-   scores at least 0.6 of the best) while the answer stays within ~320 characters;
+   scores at least 0.6 of the best) while the answer, markers included, stays within 300 characters;
    Only sentences of passages that pass the coverage gates of step 4 are chosen, first or second,
    when there are any: a passage that never names what the question names is about something else;
 4. abstains ("The indexed sources do not say ...") when the evidence is weak: under half of the
@@ -215,7 +215,7 @@ class ExtractiveEngine:
     MIN_TERM_COVERAGE = 0.5  # share of the question's other content words (weighted)
     OTHER_TYPED_SHARE = 0.7  # a sentence elsewhere naming the asked-for thing joins an untyped best this good
     NEIGHBOUR_SHARE = 0.6  # a neighbour this good (relative to the best) joins it
-    MAX_CHARS = 320  # a second sentence is added only while the answer stays this short-ish
+    MAX_CHARS = 290  # a second sentence joins only while the answer, markers included, stays within 300 characters
 
     def __init__(self, settings: Settings, embedder: Any = None) -> None:
         self.settings = settings
