@@ -123,6 +123,7 @@ def run_eval(
             "abstained": a.abstained,
             "correct": correct,
             "too_long": answerable and holds and not correct,
+            "conflicts": len(a.conflicts),
             "answer": a.answer,
             "answer_chars": len(a.answer),
             "latency_ms": latency,
@@ -160,6 +161,7 @@ def summarise(rows: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:
         "questions": len(rows),
         "answer_accuracy": sum(r["correct"] for r in answerable) / len(answerable) if answerable else None,
         "answers_cut_too_long": sum(bool(r.get("too_long")) for r in answerable),
+        "answers_flagging_conflicts": sum(bool(r.get("conflicts")) for r in rows),
         "abstention_accuracy": sum(r["abstained"] == (not r["answerable"]) for r in rows) / len(rows),
         "unanswerable_abstained": (
             sum(r["abstained"] for r in rows if not r["answerable"])

@@ -12,6 +12,7 @@ from index.types import DocumentInfo, Hit, IngestItem, IngestReport, SearchFilte
 __all__ = [
     "Answer",
     "Citation",
+    "Conflict",
     "DocumentInfo",
     "Hit",
     "IngestItem",
@@ -48,6 +49,18 @@ class Citation(BaseModel):
     chunk_id: str = ""
 
 
+class Conflict(BaseModel):
+    """Another source giving a different value for what was asked, and which value the answer prefers."""
+
+    value: str = Field(description="The other value, as the source writes it.")
+    n: int = Field(description="The citation number of the source that gives it.")
+    doc_id: str
+    preferred: str = Field(description="The value the answer gives first.")
+    reason: Literal["draft", "fresher", "more"] = Field(
+        description="Why: the engine's choice kept (draft), or the other value from a fresher source or more sources."
+    )
+
+
 class SentenceVerdict(BaseModel):
     """Whether one sentence of a draft answer is supported by the passages it cites."""
 
@@ -71,6 +84,7 @@ class Answer(BaseModel):
     verdicts: list[SentenceVerdict] = Field(default_factory=list)
     passages: list[Hit] = Field(default_factory=list, description="What retrieval handed to the engine.")
     notes: list[str] = Field(default_factory=list, description="Caveats, e.g. a source older than the period asked about.")
+    conflicts: list[Conflict] = Field(default_factory=list, description="Sources that disagree on the asked value.")
     as_of: date | None = None
     since: date | None = None
     until: date | None = None
@@ -100,6 +114,7 @@ class Answer(BaseModel):
             "abstained": self.abstained,
             "engine": self.engine,
             "notes": self.notes,
+            "conflicts": [c.model_dump() for c in self.conflicts],
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "verdicts": [v.model_dump() for v in self.verdicts],
         }

@@ -90,6 +90,7 @@ import numpy as np
 from assistant import nlp
 from assistant.engines import causes
 from assistant.engines.base import register
+from index.dates import MONTH_NAMES, MONTHS, WEEKDAYS
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -628,21 +629,11 @@ class ExtractiveEngine:
         return chosen
 
 
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-         ("oct", "october"), ("nov", "november"), ("dec", "december")]
-    )
-    for m in names
-}  # fmt: skip
-_WEEKDAYS = {
-    d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-}
+_MONTHS = MONTHS
+_WEEKDAYS = {d: i for i, d in enumerate(WEEKDAYS)}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 # Month and weekday names are capitalised in English ("may" is a verb).
-_MONTH_RE = "|".join(m.capitalize() for m in sorted(_MONTHS, key=len, reverse=True))
+_MONTH_RE = MONTH_NAMES
 _WEEKDAY_RE = "|".join(d.capitalize() for d in _WEEKDAYS)
 # "the second Monday of October", "the last Thursday in November": a date that recurs every year
 _NTH_WEEKDAY = re.compile(rf"\b((?i:{'|'.join(_ORDINALS)}))\s+({_WEEKDAY_RE})\s+(?:of|in)\s+({_MONTH_RE})\b")
