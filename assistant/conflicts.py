@@ -7,7 +7,8 @@ asks for a typed value (a count, an amount, a date, a name, a place: ``nlp.answe
    already name) in the sentences that cite a passage;
 2. looks, in passages of *other documents*, for sentences about the question (the question's
    weighted terms, ``MIN_RELEVANCE`` of them, in the sentence or its passage's title) that name a
-   value of the same type, none of the draft's values, and not the question's own names, that
+   value of the same type (the same kind as a draft value, ``_FAMILY``: a count is not contradicted
+   by a percentage), none of the draft's values, and not the question's own names, that
    do not contradict the question's exact constraints (another year, edition or quarter:
    ``index.rerank``), and
    that otherwise say what a draft sentence says (``MIN_PARALLEL`` of their other words: the
@@ -49,7 +50,7 @@ MAX_CONFLICTS = 2
 MORE_DOCUMENTS = 2
 """The other value leads when this many more documents give it than the draft's."""
 ANSWER_CHARS = 300
-"""Draft sentences without the answer's value are dropped while the answer would be longer."""
+"""Draft sentences that state no value of the asked type are dropped while the answer would be longer."""
 WORDS_BEFORE, WORDS_AFTER = 7, 3
 
 LEADS = {
@@ -81,11 +82,15 @@ def _agrees(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a) and bool(b) and (a <= b or b <= a)
 
 
+# Entity labels that name the same kind of value (NER confuses them); a count, an amount and a share differ.
+_FAMILY = {"PERSON": "name", "ORG": "name", "GPE": "place", "LOC": "place", "FAC": "place", "TIME": "DATE",
+           "QUANTITY": "CARDINAL"}  # fmt: skip
+
 # A snippet's dateline ("Feb 7, 2021 ... "): when it was published, not a value it states.
 _DATELINE = re.compile(r"^\W*[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}\s*(?:\.\.\.|…)")
 
 
-def _values(text: str, types: frozenset[str], q_key: frozenset[str]) -> list[tuple[str, int, int]]:
+def _values(text: str, types: frozenset[str], q_key: frozenset[str]) -> list[tuple[str, str, int, int]]:
     """Entities of the asked-for types in ``text`` that are not the question's own names, a
     nationality or party (NORP: it describes a name rather than answering "who") or a dateline."""
     dateline = _DATELINE.match(text)
@@ -96,7 +101,7 @@ def _values(text: str, types: frozenset[str], q_key: frozenset[str]) -> list[tup
             continue
         if dateline and a < dateline.end():
             continue
-        out.append((value, a, b))
+        out.append((value, label, a, b))
     return out
 
 
@@ -125,13 +130,15 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
     cited: set[int] = set()
     mine: list[tuple[str, frozenset[str]]] = []
     contexts: list[frozenset[str]] = []  # what each draft sentence says besides the question and values
+    labels: set[str] = set()  # the draft values' entity labels: a count is not contradicted by a share
     for s in split_answer(draft):
         ok = [n - 1 for n in s.cited if 1 <= n <= len(passages)]
-        values = [(v, _key(v)) for v, _a, _b in _values(s.text, types, q_key)] if ok else []
+        values = [(v, _key(v)) for v, label, _a, _b in _values(s.text, types, q_key)] if ok else []
         if not values:
             continue
         cited.update(ok)
         mine.extend(values)
+        labels.update(_FAMILY.get(label, label) for _v, label, _a, _b in _values(s.text, types, q_key))
         contexts.append(_key(s.text) - q_key - frozenset().union(*(k for _v, k in values)))
     if not mine:
         return []
@@ -156,8 +163,10 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
                 continue
             if h.doc_id in cited_docs:
                 continue
-            for value, va, vb in _values(sent, types, q_key):
+            for value, label, va, vb in _values(sent, types, q_key):
                 key = _key(value)
+                if _FAMILY.get(label, label) not in labels:
+                    continue
                 if relevance < FULL_RELEVANCE and _parallel(_key(sent) - q_key - key, contexts) < MIN_PARALLEL:
                     continue
                 group = next((g for g in others if _agrees(g, key)), key)
@@ -195,10 +204,14 @@ def annotate(question: str, draft: str, passages: list[Hit]) -> tuple[str, list[
     found = find(question, draft, passages)
     if not found:
         return draft, []
-    sentences = [s.text + " " + "".join(f"[{n}]" for n in s.cited) for s in split_answer(draft)]
+    parts = split_answer(draft)
+    sentences = [s.text + " " + "".join(f"[{n}]" for n in s.cited) for s in parts]
     added = [f.sentence for f in found]
-    while len(sentences) > 1 and len(" ".join(sentences + added)) > ANSWER_CHARS:
-        sentences.pop()  # the engine's extra sentence gives way to the conflict
+    # A draft sentence that states none of the draft's values gives way to the conflict.
+    types = nlp.answer_types(question) or frozenset()
+    spare = [i for i, s in enumerate(parts) if not _values(s.text, types, _key(question))]
+    while spare and len(sentences) > 1 and len(" ".join(sentences + added)) > ANSWER_CHARS:
+        sentences.pop(spare.pop())
     lead = [f.sentence for f in found if f.reason != "draft"]
     tail = [f.sentence for f in found if f.reason == "draft"]
     return " ".join(lead + sentences + tail), found
