@@ -50,7 +50,7 @@ MAX_CONFLICTS = 2
 MORE_DOCUMENTS = 2
 """The other value leads when this many more documents give it than the draft's."""
 ANSWER_CHARS = 300
-"""Draft sentences that state no value of the asked type are dropped while the answer would be longer."""
+"""Draft sentences besides the one giving the value, then extra conflicts, give way while the answer would be longer."""
 WORDS_BEFORE, WORDS_AFTER = 7, 3
 
 LEADS = {
@@ -206,12 +206,20 @@ def annotate(question: str, draft: str, passages: list[Hit]) -> tuple[str, list[
         return draft, []
     parts = split_answer(draft)
     sentences = [s.text + " " + "".join(f"[{n}]" for n in s.cited) for s in parts]
-    added = [f.sentence for f in found]
-    # A draft sentence that states none of the draft's values gives way to the conflict.
+    # The first draft sentence stating a value of the asked type stays; the others give way to the
+    # conflict, and then any conflict but the first, while the answer would be too long.
     types = nlp.answer_types(question) or frozenset()
-    spare = [i for i, s in enumerate(parts) if not _values(s.text, types, _key(question))]
-    while spare and len(sentences) > 1 and len(" ".join(sentences + added)) > ANSWER_CHARS:
+    q_key = _key(question)
+    answer = next((i for i, s in enumerate(parts) if _values(s.text, types, q_key)), 0)
+    spare = [i for i in range(len(parts)) if i != answer]
+
+    def length() -> int:
+        return len(" ".join(sentences + [f.sentence for f in found]))
+
+    while spare and length() > ANSWER_CHARS:
         sentences.pop(spare.pop())
+    while len(found) > 1 and length() > ANSWER_CHARS:
+        found.pop()
     lead = [f.sentence for f in found if f.reason != "draft"]
     tail = [f.sentence for f in found if f.reason == "draft"]
     return " ".join(lead + sentences + tail), found

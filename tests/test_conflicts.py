@@ -107,3 +107,13 @@ def test_the_answer_lists_conflicts_and_the_cli_shows_them(
     assert f"Conflict: [{c.n}] gives '180'; the answer prefers '212'" in capsys.readouterr().out
     assert main(["ask", QUESTION, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["conflicts"][0]["doc_id"] == "port-2"
+
+
+def test_the_conflict_takes_the_place_of_an_extra_sentence_not_of_the_answer() -> None:
+    extra = (
+        " The crossing took ninety minutes in calm weather and the crew reported no delays at either"
+        " harbour, which pleased the operators and the local council alike. [1]"
+    )
+    text, [found] = conflicts.annotate(QUESTION, DRAFT + extra, FERRY)
+    assert len(text) <= conflicts.ANSWER_CHARS
+    assert "212 passengers" in text and "ninety minutes" not in text and found.sentence in text
