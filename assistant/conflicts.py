@@ -127,19 +127,7 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
     q_weights = nlp.question_terms(question)
     q_key = _key(question)
     asked = rerank.analyse(question)
-    cited: set[int] = set()
-    mine: list[tuple[str, frozenset[str]]] = []
-    contexts: list[frozenset[str]] = []  # what each draft sentence says besides the question and values
-    labels: set[str] = set()  # the draft values' entity labels: a count is not contradicted by a share
-    for s in split_answer(draft):
-        ok = [n - 1 for n in s.cited if 1 <= n <= len(passages)]
-        values = [(v, _key(v)) for v, label, _a, _b in _values(s.text, types, q_key)] if ok else []
-        if not values:
-            continue
-        cited.update(ok)
-        mine.extend(values)
-        labels.update(_FAMILY.get(label, label) for _v, label, _a, _b in _values(s.text, types, q_key))
-        contexts.append(_key(s.text) - q_key - frozenset().union(*(k for _v, k in values)))
+    cited, mine, contexts, labels = _draft_values(draft, len(passages), types, q_key)
     if not mine:
         return []
     cited_docs = {passages[i].doc_id for i in cited}
@@ -179,6 +167,28 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
         preferred = value if reason != "draft" else mine[0][0]
         found.append(Found(value, i, preferred, reason, f'{LEADS[reason]} "{frag}" [{i + 1}].'))
     return found[:MAX_CONFLICTS]
+
+
+def _draft_values(
+    draft: str, n_passages: int, types: frozenset[str], q_key: frozenset[str]
+) -> tuple[set[int], list[tuple[str, frozenset[str]]], list[frozenset[str]], set[str]]:
+    """What the draft says: the passages (0-based) its value sentences cite, its values with their
+    keys, what each of those sentences says besides the question and values, and the values' kinds."""
+    cited: set[int] = set()
+    mine: list[tuple[str, frozenset[str]]] = []
+    contexts: list[frozenset[str]] = []
+    labels: set[str] = set()  # a count is not contradicted by a share
+    for s in split_answer(draft):
+        ok = [n - 1 for n in s.cited if 1 <= n <= n_passages]
+        found = _values(s.text, types, q_key) if ok else []
+        if not found:
+            continue
+        values = [(v, _key(v)) for v, _label, _a, _b in found]
+        cited.update(ok)
+        mine.extend(values)
+        labels.update(_FAMILY.get(label, label) for _v, label, _a, _b in found)
+        contexts.append(_key(s.text) - q_key - frozenset().union(*(k for _v, k in values)))
+    return cited, mine, contexts, labels
 
 
 def _parallel(context: frozenset[str], contexts: list[frozenset[str]]) -> float:
