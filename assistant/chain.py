@@ -1,4 +1,4 @@
-"""The answering chain (LCEL): condense -> retrieve -> engine -> verify citations -> ``Answer``.
+"""The answering chain (LCEL): condense -> retrieve -> engine -> conflicts -> verify citations -> ``Answer``.
 
 Input: a dict with ``question`` and optional ``history`` (list of Turn), ``filters``
 (SearchFilters), ``k``, ``as_of``. ``invoke`` returns an ``Answer``; ``stream`` yields
@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant.engines.base import Engine
 from assistant.timeframe import Timeframe, resolve_timeframe
-from assistant.types import Answer, AnswerDelta, Hit, Retrieved, SearchFilters
+from assistant.types import Answer, AnswerDelta, Conflict, Hit, Retrieved, SearchFilters
 
 ABSTAIN_PREFIX = "The indexed sources do not say"
 
@@ -39,18 +39,22 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
             yield finish(x, "".join(draft))
 
     def finish(x: dict[str, Any], draft: str) -> Answer:
+        from assistant import conflicts
         from assistant.citations import verify
 
         passages: list[Hit] = x["passages"]
         filters: SearchFilters = x["filters"]
         frame: Timeframe | None = x["frame"]
         since, until = (frame.since, frame.until) if frame else (filters.since, filters.until)
+        disagree: list[Conflict] = []
         if not passages or draft.strip().startswith(ABSTAIN_PREFIX):
             text = draft.strip() or abstention(x["question"], since, until)
             citations, verdicts, abstained = [], [], True
         else:
+            draft, found = conflicts.annotate(x["standalone"], draft, passages)
             v = verify(draft, passages, embedder)
             text, citations, verdicts, abstained = v.text, v.citations, v.verdicts, v.abstained
+            disagree = conflicts.resolve(found, passages, citations, text)
             if abstained and not text.startswith(ABSTAIN_PREFIX):
                 text = abstention(x["question"], since, until)
         return Answer(
@@ -63,6 +67,7 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
             verdicts=verdicts,
             passages=passages,
             notes=period_notes(citations, frame),
+            conflicts=disagree,
             as_of=x["as_of"],
             since=since,
             until=until,

@@ -47,11 +47,12 @@ RECALL_HIGH, COS_WITH_HIGH_RECALL = 0.75, 0.50
 RECALL_MID, COS_WITH_MID_RECALL = 0.50, 0.70
 PLAIN_RECALL_SHORT, COS_SHORT = 0.66, 0.35
 
-# Discourse openers that say nothing about the sources ("However, ...", "According to [2], ...").
+# Discourse openers that say nothing about the sources ("However, ...", "According to [2], ...") and the
+# lead-ins of the sentences ``assistant.conflicts`` adds (its LEADS), which quote a passage after them.
 _OPENER_RE = re.compile(
     r"^\W*(however|additionally|in addition|also|meanwhile|moreover|furthermore|overall|in summary|in short|"
     r"notably|still|yet|but|and|so|as a result|according to (?:the )?(?:sources?|passages?|reports?|"
-    r"articles?)(?: \d+)?)\s*,?\s+",
+    r"articles?)(?: \d+)?|other sources disagree:|a more recent source says:|more sources say:)\s*,?\s+",
     re.IGNORECASE,
 )
 

@@ -290,6 +290,9 @@ def _stream_answer(events: Any) -> Any:
     return None
 
 
+_WHY = {"draft": "its best-supported passage", "fresher": "a more recent source", "more": "more sources"}
+
+
 def format_answer(a: Any) -> str:
     """An answer with its numbered sources, as plain text for a terminal."""
     lines = [a.answer, ""]
@@ -308,6 +311,10 @@ def format_answer(a: Any) -> str:
         )
         lines.append(f'    "{c.evidence or c.quote}"')
     lines.extend(f"Note: {n}" for n in a.notes)
+    lines.extend(
+        f"Conflict: [{c.n}] gives {c.value!r}; the answer prefers {c.preferred!r} ({_WHY[c.reason]})."
+        for c in a.conflicts
+    )
     period = f", period {a.since or '...'} to {a.until or '...'}" if (a.since or a.until) else ""
     lines.append(f"-- {a.engine} engine, as of {a.as_of}{period}, {a.latency_ms:.0f} ms")
     return "\n".join(lines)

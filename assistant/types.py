@@ -20,6 +20,7 @@ __all__ = [
     "BriefSection",
     "BriefSource",
     "Citation",
+    "Conflict",
     "DocumentInfo",
     "FigureChange",
     "Hit",
@@ -61,6 +62,18 @@ class Citation(BaseModel):
     chunk_id: str = ""
 
 
+class Conflict(BaseModel):
+    """Another source giving a different value for what was asked, and which value the answer prefers."""
+
+    value: str = Field(description="The other value, as the source writes it.")
+    n: int = Field(description="The citation number of the source that gives it.")
+    doc_id: str
+    preferred: str = Field(description="The value the answer gives first.")
+    reason: Literal["draft", "fresher", "more"] = Field(
+        description="Why: the engine's choice kept (draft), or the other value from a fresher source or more sources."
+    )
+
+
 class SentenceVerdict(BaseModel):
     """Whether one sentence of a draft answer is supported by the passages it cites."""
 
@@ -86,6 +99,7 @@ class Answer(BaseModel):
     notes: list[str] = Field(
         default_factory=list, description="Caveats, e.g. a source older than the period asked about."
     )
+    conflicts: list[Conflict] = Field(default_factory=list, description="Sources that disagree on the asked value.")
     as_of: date | None = None
     since: date | None = None
     until: date | None = None
@@ -115,6 +129,7 @@ class Answer(BaseModel):
             "abstained": self.abstained,
             "engine": self.engine,
             "notes": self.notes,
+            "conflicts": [c.model_dump() for c in self.conflicts],
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "verdicts": [v.model_dump() for v in self.verdicts],
         }

@@ -10,7 +10,7 @@ Sets (read in ``../shared/eval``, never copied):
 
 Systems: ``extractive`` and ``local:<model>`` for each local model (smollm2, qwen-0.5b,
 qwen-1.5b), run smallest first. Matching is strict: an expected answer counts only as whole
-words (``contains_facts(..., whole_words=True)``). Citation validity: of the right answers, the
+words (``contains_facts(...)``). Citation validity: of the right answers, the
 share whose cited passages' quotes hold the answer. Seconds per answer are wall time of ``ask``
 (retrieval + generation + citation check), CPU seconds the process's CPU time for it (all
 threads; on a shared machine the steadier figure: a quiet 2-core run takes about CPU s / 2),
@@ -92,7 +92,7 @@ def ask(b: Briefing, system: str, case: dict[str, Any]) -> dict[str, Any]:
     a = b.ask(case["question"], as_of=case.get("question_date"))
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     correct = (
-        (not a.abstained and contains_facts(a.answer, groups, whole_words=True))
+        (not a.abstained and contains_facts(a.answer, groups))
         if answerable
         else a.abstained
     )
@@ -103,7 +103,7 @@ def ask(b: Briefing, system: str, case: dict[str, Any]) -> dict[str, Any]:
         "answerable": answerable,
         "correct": correct,
         "abstained": a.abstained,
-        "citations_valid": bool(a.citations) and contains_facts(quotes, groups, whole_words=True)
+        "citations_valid": bool(a.citations) and contains_facts(quotes, groups)
         if answerable and correct and not a.abstained
         else None,
         "seconds": round(seconds, 3),

@@ -66,7 +66,7 @@ No generative model. For a question and numbered passages it
 3. answers with the best sentence, plus one more when the pair is better evidence (the best
    sentence leans on the one before it; the best does not name the asked-for thing and its
    neighbour, or a sentence of any passage scoring at least 0.7 of it, does; or the neighbour
-   scores at least 0.6 of the best) while the answer stays within ~320 characters;
+   scores at least 0.6 of the best) while the answer, markers included, stays within 300 characters;
    Only sentences of passages that pass the coverage gates of step 4 are chosen, first or second,
    when there are any: a passage that never names what the question names is about something else;
 4. abstains ("The indexed sources do not say ...") when the evidence is weak: under half of the
@@ -90,6 +90,7 @@ import numpy as np
 from assistant import nlp
 from assistant.engines import causes
 from assistant.engines.base import register
+from index.dates import MONTH_NAMES, MONTHS, WEEKDAYS
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -215,7 +216,7 @@ class ExtractiveEngine:
     MIN_TERM_COVERAGE = 0.5  # share of the question's other content words (weighted)
     OTHER_TYPED_SHARE = 0.7  # a sentence elsewhere naming the asked-for thing joins an untyped best this good
     NEIGHBOUR_SHARE = 0.6  # a neighbour this good (relative to the best) joins it
-    MAX_CHARS = 320  # a second sentence is added only while the answer stays this short-ish
+    MAX_CHARS = 290  # a second sentence joins only while the answer, markers included, stays within 300 characters
 
     def __init__(self, settings: Settings, embedder: Any = None) -> None:
         self.settings = settings
@@ -628,21 +629,11 @@ class ExtractiveEngine:
         return chosen
 
 
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-         ("oct", "october"), ("nov", "november"), ("dec", "december")]
-    )
-    for m in names
-}  # fmt: skip
-_WEEKDAYS = {
-    d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-}
+_MONTHS = MONTHS
+_WEEKDAYS = {d: i for i, d in enumerate(WEEKDAYS)}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 # Month and weekday names are capitalised in English ("may" is a verb).
-_MONTH_RE = "|".join(m.capitalize() for m in sorted(_MONTHS, key=len, reverse=True))
+_MONTH_RE = MONTH_NAMES
 _WEEKDAY_RE = "|".join(d.capitalize() for d in _WEEKDAYS)
 # "the second Monday of October", "the last Thursday in November": a date that recurs every year
 _NTH_WEEKDAY = re.compile(rf"\b((?i:{'|'.join(_ORDINALS)}))\s+({_WEEKDAY_RE})\s+(?:of|in)\s+({_MONTH_RE})\b")
