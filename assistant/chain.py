@@ -72,6 +72,9 @@ def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int)
     return build_retrieval(engine, searcher, default_k=default_k) | RunnableGenerator(generate, name="answer")
 
 
+EMPTY_QUESTION = "empty question: ask something about the indexed documents"
+
+
 def build_retrieval(engine: Engine, searcher: Any, *, default_k: int) -> Runnable:
     """The first half of the chain: condense the question, resolve its period, retrieve passages."""
     return RunnableLambda(partial(_prepare, engine), name="condense") | RunnableLambda(
@@ -82,9 +85,9 @@ def build_retrieval(engine: Engine, searcher: Any, *, default_k: int) -> Runnabl
 def _prepare(engine: Engine, x: dict[str, Any]) -> dict[str, Any]:
     question = (x.get("question") or "").strip()
     if not question:
-        from assistant.errors import BriefingError
+        from assistant.errors import InputError
 
-        raise BriefingError("empty question: ask something about the indexed documents")
+        raise InputError(EMPTY_QUESTION)
     history = x.get("history") or []
     filters = x.get("filters") or SearchFilters()
     if x.get("as_of"):

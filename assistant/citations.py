@@ -423,3 +423,21 @@ def _abstention(question: str | None) -> str:
 
         return abstention(question)
     return f"{ABSTAIN_PREFIX}."
+
+
+def check_claims(pairs: list[tuple[str, Hit]], embedder: Any) -> list[Support]:
+    """``verify``'s sentence-level check for claims that each cite one passage (a brief's points):
+    one ``Support`` per (claim, passage), all embedded in one batch."""
+    if not pairs:
+        return []
+    spans = [nlp.split_sentences(h.text) for _c, h in pairs]
+    cores = [claim_core(c) for c, _h in pairs]
+    texts = cores + [h.text[a:b] for (_c, h), sp in zip(pairs, spans) for a, b in sp]
+    vecs = nlp.embed_cached(embedder, texts)
+    out = []
+    pos = len(pairs)
+    for i, ((_c, h), sp) in enumerate(zip(pairs, spans)):
+        view = _PassageView(h, vecs[pos : pos + len(sp)], sp)
+        pos += len(sp)
+        out.append(support(cores[i], vecs[i], view))
+    return out

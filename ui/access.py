@@ -5,22 +5,11 @@ Kept free of Gradio so that ``briefing ui --host 0.0.0.0`` refuses at once.
 
 from __future__ import annotations
 
-import ipaddress
-
 from assistant import Briefing
+from assistant.config import is_loopback
 from assistant.errors import ConfigError
 
-LOOPBACK_NAMES = ("localhost",)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` only accepts connections from this machine."""
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["check_bind", "credentials", "is_loopback"]
 
 
 def credentials(briefing: Briefing) -> tuple[str, str] | None:

@@ -14,7 +14,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant.types import Answer, Citation, DocumentInfo, DocumentText, Hit, IngestReport, SentenceVerdict
+from assistant.types import (
+    Answer,
+    Citation,
+    DocumentInfo,
+    DocumentText,
+    Hit,
+    IngestReport,
+    SentenceVerdict,
+    Status,
+)
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
@@ -291,7 +300,7 @@ def _snip(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rstrip() + "…"
 
 
-def status_html(status: dict[str, Any]) -> str:
+def status_html(status: Status) -> str:
     """``Briefing.status()`` as a read-only table."""
     labels = {
         "engine": "Engine",
@@ -303,7 +312,7 @@ def status_html(status: dict[str, Any]) -> str:
     }
     rows = "".join(
         f"<tr><th>{esc(labels.get(k, k))}</th><td>{esc('—' if v is None else v)}</td></tr>"
-        for k, v in status.items()
+        for k, v in status.model_dump().items()
     )
     return f'<table class="bf-status">{rows}</table>'
 

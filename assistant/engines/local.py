@@ -175,6 +175,10 @@ class LocalEngine:
         if not got_text:
             raise EngineError(f"local engine: the model {self.model_path.name} returned an empty answer.")
 
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        """The model's whole reply to ``messages`` (used by briefs to rewrite points)."""
+        return "".join(clean_stream(self._generate(messages, ANSWER_MAX_TOKENS)))
+
     def condense(self, question: str, history: list[Turn]) -> str:
         """A standalone version of ``question``; without history the model is not run."""
         if not history:

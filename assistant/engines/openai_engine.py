@@ -87,6 +87,13 @@ class OpenAIEngine:
         if not got_text:
             raise EngineError(self._describe("returned an empty answer", "BRIEFING_MODEL"))
 
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        """The model's whole reply to ``messages`` (used by briefs to rewrite points)."""
+        text = "".join(clean_stream(self._deltas(messages)))
+        if not text.strip():
+            raise EngineError(self._describe("returned an empty reply", "BRIEFING_MODEL"))
+        return text
+
     def condense(self, question: str, history: list[Turn]) -> str:
         """A standalone version of ``question``; without history the model is not called."""
         if not history:
