@@ -217,6 +217,11 @@ def main() -> None:
         "--threads", type=int, default=None, help="CPU threads of the local model (default: all cores)"
     )
     ap.add_argument("--summary", action="store_true", help="only print the tables of --out")
+    ap.add_argument(
+        "--common",
+        action="store_true",
+        help="summarise only the questions every system in --systems answered",
+    )
     ap.add_argument("--prompt-sizes", action="store_true", help="only measure prompt sizes (no generation)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -249,6 +254,12 @@ def main() -> None:
                         file=sys.stderr,
                         flush=True,
                     )
+    if args.common:
+        systems = args.systems.split(",")
+        done: dict[tuple[str, str], set[str]] = {}
+        for r in rows:
+            done.setdefault((r["set"], r["id"]), set()).add(r["system"])
+        rows = [r for r in rows if r["system"] in systems and set(systems) <= done[(r["set"], r["id"])]]
     summary = summarise(rows)
     if args.json:
         print(json.dumps({f"{k[0]} {k[1]}": v for k, v in summary.items()}, indent=2))
