@@ -375,36 +375,27 @@ def test_the_readme_client_example_works_as_written(tmp_path: Path, model_cache:
     assert out[-2:] == ["Answer", "1 documents"] and "AnswerDelta" in out
 
 
-def test_the_ui_is_served_at_the_root_beside_the_api_when_the_build_has_one(
+def test_the_workspace_is_served_at_the_root_beside_the_api(
     make_settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import types
-
-    import gradio as gr
-
     settings = make_settings()
     b = Briefing(settings)
-    monkeypatch.setitem(sys.modules, "ui.app", None)  # a build without the UI: / leads to the API docs
+    with pytest.raises(ConfigError, match="without credentials: set BRIEFING_UI_AUTH"):
+        mount_ui(create_app(b, settings, background=False), b, host="0.0.0.0")
+    guarded = Briefing(make_settings(ui_auth="ana:s3cret"))
+    assert mount_ui(create_app(guarded, guarded.settings, background=False), guarded, host="0.0.0.0")
+    app = create_app(b, settings, background=False)
+    assert mount_ui(app, b)
+    with LiveServer(app) as srv:
+        page = httpx.get(f"{srv.url}/", follow_redirects=True, timeout=STARTUP_S)
+        assert page.status_code == 200 and "Published from" in page.text  # the workspace's own layout
+        assert httpx.get(f"{srv.url}/api/v1/status").json()["engine"] == "extractive"
+    monkeypatch.setitem(sys.modules, "ui.app", None)  # a build without the workspace: / leads to the docs
     bare = create_app(b, settings, background=False)
     assert not mount_ui(bare, b)
     with LiveServer(bare) as srv:
         root = httpx.get(f"{srv.url}/", follow_redirects=False, timeout=STARTUP_S)
         assert root.headers["location"] == "/api/v1/docs"
-
-    def build_app(briefing: Briefing) -> gr.Blocks:
-        with gr.Blocks(title="Stub workspace") as blocks:
-            gr.Markdown("stub")
-        return blocks
-
-    monkeypatch.setitem(sys.modules, "ui.app", types.SimpleNamespace(build_app=build_app))
-    with pytest.raises(ConfigError, match="without credentials: set BRIEFING_UI_AUTH"):
-        mount_ui(create_app(b, settings, background=False), b, host="0.0.0.0")
-    app = create_app(b, settings, background=False)
-    assert mount_ui(app, b)
-    with LiveServer(app) as srv:
-        page = httpx.get(f"{srv.url}/", follow_redirects=True, timeout=STARTUP_S)
-        assert page.status_code == 200 and "Stub workspace" in page.text
-        assert httpx.get(f"{srv.url}/api/v1/status").json()["engine"] == "extractive"
 
 
 def test_briefs_over_http_are_drafted_stored_listed_and_reopened(
