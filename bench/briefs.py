@@ -145,7 +145,8 @@ def run_set(name: str, args: argparse.Namespace, work: Path) -> dict:
               f"{sum(x['brief'] for x in details if x['date'] == d)}/{len(by_date[d])}", flush=True)
     out = {
         "set": name,
-        "briefs": len(dates),
+        "quiz_dates": len(dates),
+        "briefs": len(words),
         **totals,
         "citations": n_cit,
         "citations_invalid": bad,
