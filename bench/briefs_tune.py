@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Briefing
-from assistant.briefs import select
+from assistant.briefs import scorer, select
 from assistant.briefs.draft import Layout, draft
 from assistant.briefs.grouping import group
 from assistant.briefs.material import gather
@@ -31,12 +31,14 @@ from assistant.types import BriefScope
 from bench.briefs import SETS, answered, holds
 
 GRID = {
-    "threshold": [0.4, 0.5, 0.6],
-    "word_offset": [20.0],
-    "lead": [8.0],
+    "threshold": [0.5],
+    "word_offset": [10.0, 20.0],
     "decay": [1.0],
+    "learned": [0.0, 10.0, 30.0],
+    "handmade": [1.0],
+    "group_power": [1.0],
     "actors": [30],
-    "figures": [10, 20],
+    "figures": [10],
 }
 
 
@@ -67,21 +69,30 @@ def main() -> None:
     ceiling = sum(len(qs) for _d, _m, qs in weeks)
     print(f"{len(weeks)} weeks, ceiling {ceiling}", flush=True)
     results = []
+    grouped: dict[tuple[int, float], tuple[list, dict[int, float]]] = {}  # (week, threshold) -> groups, probs
     for values in itertools.product(*GRID.values()):
         knobs = dict(zip(GRID, values))
-        w = replace(select.Weights(), word_offset=knobs["word_offset"], lead=knobs["lead"], decay=knobs["decay"])
+        w = replace(
+            select.Weights(), **{k: v for k, v in knobs.items() if k in select.Weights.__dataclass_fields__}
+        )
         t0 = time.perf_counter()
         got = 0
-        for day, m, qs in weeks:
+        for wi, (day, m, qs) in enumerate(weeks):
+            key = (wi, knobs["threshold"])
+            if key not in grouped:
+                gs = group(m, set(), knobs["threshold"])
+                grouped[key] = (gs, scorer.score(m, gs))
+            gs, probs = grouped[key]
             brief = draft(
                 m,
-                group(m, set(), knobs["threshold"]),
+                gs,
                 as_of=day,
                 scope=BriefScope(),
                 max_words=args.max_words,
                 embedder=b.embedder,
                 layout=Layout(actors=knobs["actors"], figures=knobs["figures"]),
                 weights=w,
+                probs=probs,
             )
             points = [(t, [c.quote for c in cits]) for t, cits in brief.cited_points()]
             got += sum(answered(q, points) for q in qs)

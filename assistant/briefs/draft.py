@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
-from assistant.briefs import facts, select
+from assistant.briefs import facts, scorer, select
 from assistant.briefs.diff import compare
 from assistant.briefs.grouping import Group
 from assistant.briefs.material import Material, Sentence
@@ -77,8 +77,10 @@ def draft(
     previous: Brief | None = None,
     layout: Layout | None = None,
     weights: select.Weights | None = None,
+    probs: dict[int, float] | None = None,
 ) -> Brief:
-    """The brief of ``material`` (see the module docstring); ``groups`` heaviest first."""
+    """The brief of ``material`` (see the module docstring); ``groups`` heaviest first; ``probs``
+    the scorer's probabilities of the sentences when already computed (``scorer.score``)."""
     t0 = time.perf_counter()
     layout = layout or Layout()
     group_rank = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
@@ -86,8 +88,11 @@ def draft(
     extras = _unique(naming_sentences(material, layout.list_sentences) + ranked[: layout.list_sentences])
     budget, shrink = max_words, 1.0
     brief = None
+    weights = weights or select.Weights()
+    if probs is None and weights.learned:
+        probs = scorer.score(material, groups)
     for _attempt in range(10):
-        chosen = select.choose(material, groups, budget, weights)
+        chosen = select.choose(material, groups, budget, weights, probs)
         points_sents = [s for _g, s in chosen]
         pool = _unique(points_sents + extras)
         lists = layout.scaled(max_words, shrink)

@@ -29,15 +29,24 @@ class Weights:
     word_offset: float = 20.0  # gain / (words + offset): short sentences win, but not fragments
     decay: float = 1.0  # a development's weight / (1 + decay * points it has)
     near_copy: float = 0.6  # Jaccard of content words above which a sentence repeats a chosen one
+    learned: float = 0.0  # the scorer's probability (assistant/briefs/scorer.py) times the share of new facts
+    handmade: float = 1.0  # the facts / words / lead value above
+    group_power: float = 1.0  # a development's weight counts to this power
 
 
 def choose(
-    material: Material, groups: list[Group], budget_words: int, w: Weights | None = None
+    material: Material,
+    groups: list[Group],
+    budget_words: int,
+    w: Weights | None = None,
+    probs: dict[int, float] | None = None,
 ) -> list[tuple[int, Sentence]]:
-    """(group index, sentence) in the order chosen, within ``budget_words`` words."""
+    """(group index, sentence) in the order chosen, within ``budget_words`` words; ``probs``
+    (``scorer.score``) are the learned probabilities, by ``id`` of the sentence."""
     w = w or Weights()
+    probs = probs or {}
     group_of = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
-    gweight = [g.weight for g in groups]
+    gweight = [g.weight**w.group_power for g in groups]
     taken = [0] * len(groups)
     covered: set[str] = set()
     terms: set[str] = set()
@@ -49,7 +58,10 @@ def choose(
         new = s.names - covered
         nums = sorted(s.numbers - covered)[: w.max_numbers]
         facts = sum(w.fact + w.fact_docs * math.log2(material.fact_docs.get(f, 1)) for f in [*new, *nums])
-        value = facts + w.term * len(s.terms - terms) + w.lead / (1 + s.pos) ** 2
+        value = w.handmade * (facts + w.term * len(s.terms - terms) + w.lead / (1 + s.pos) ** 2)
+        if w.learned:
+            fresh = len(s.facts - covered) / len(s.facts) if s.facts else len(s.terms - terms) / max(len(s.terms), 1)
+            value += w.learned * probs.get(id(s), 0.0) * fresh
         return gweight[gi] / (1 + w.decay * taken[gi]) * value / (s.n_words + w.word_offset)
 
     cands = [s for s in material.sentences if s.doc_id in group_of]
