@@ -37,7 +37,8 @@ GRID = {
     "learned": [0.0, 10.0, 30.0],
     "handmade": [1.0],
     "group_power": [1.0],
-    "actors": [30],
+    "actors": [30, 60],
+    "learned_actors": [False, True],
     "figures": [10],
 }
 
@@ -90,7 +91,7 @@ def main() -> None:
                 scope=BriefScope(),
                 max_words=args.max_words,
                 embedder=b.embedder,
-                layout=Layout(actors=knobs["actors"], figures=knobs["figures"]),
+                layout=Layout(**{k: v for k, v in knobs.items() if k in Layout.__dataclass_fields__}),
                 weights=w,
                 probs=probs,
             )

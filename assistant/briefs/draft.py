@@ -51,6 +51,7 @@ class Layout:
     watch: int = 3
     section_min_points: int = 2  # developments with fewer points go together under OTHER_TITLE
     list_sentences: int = 100  # sentences NER reads for the lists, beyond the chosen points
+    learned_actors: bool = False  # actors (and where NER looks for them) by the name scorer
     words: int = 800  # the list lengths above are for a brief of this many words
 
     def scaled(self, max_words: int, shrink: float = 1.0) -> Layout:
@@ -85,7 +86,10 @@ def draft(
     layout = layout or Layout()
     group_rank = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
     ranked = sorted(material.sentences, key=lambda s: (group_rank.get(s.doc_id, 1 << 30), s.pos))
-    extras = _unique(naming_sentences(material, layout.list_sentences) + ranked[: layout.list_sentences])
+    name_probs = scorer.score_names(material, groups) if layout.learned_actors else None
+    extras = _unique(
+        naming_sentences(material, layout.list_sentences, name_probs) + ranked[: layout.list_sentences]
+    )
     budget, shrink = max_words, 1.0
     brief = None
     weights = weights or select.Weights()
@@ -96,7 +100,7 @@ def draft(
         points_sents = [s for _g, s in chosen]
         pool = _unique(points_sents + extras)
         lists = layout.scaled(max_words, shrink)
-        brief = _assemble(material, groups, chosen, pool, as_of, scope, max_words, lists, engine_name)
+        brief = _assemble(material, groups, chosen, pool, as_of, scope, max_words, lists, engine_name, name_probs)
         if previous is not None:
             brief.diff = compare(brief, previous)
         brief.words = count_words(brief)
@@ -128,15 +132,17 @@ def draft(
     return brief
 
 
-def naming_sentences(material: Material, n: int) -> list[Sentence]:
-    """For the ``n`` names most documents state (capitalised runs), the first sentence stating
-    each: where NER looks for the actors, so frequent names anywhere in the period are found."""
+def naming_sentences(material: Material, n: int, name_probs: dict[str, float] | None = None) -> list[Sentence]:
+    """For the ``n`` names most documents state (capitalised runs; or the most probable by
+    ``name_probs``), the first sentence stating each: where NER looks for the actors, so the
+    names that matter anywhere in the period are found."""
     first: dict[str, Sentence] = {}
     for s in material.sentences:
         for name in s.names:
             if name not in first or s.pos < first[name].pos:
                 first[name] = s
-    top = sorted(first, key=lambda f: -material.fact_docs.get(f, 0))[:n]
+    probs = name_probs or {}
+    top = sorted(first, key=lambda f: (-probs.get(f, 0.0), -material.fact_docs.get(f, 0)))[:n]
     return [first[f] for f in top]
 
 
@@ -160,6 +166,7 @@ def _assemble(
     max_words: int,
     layout: Layout,
     engine_name: str,
+    name_probs: dict[str, float] | None,
 ) -> Brief:
     # Bottom line: the lead point of each of the heaviest developments (the chosen sentence that
     # stands first in its article), at least ``bottom_min`` points.
@@ -213,7 +220,7 @@ def _assemble(
             n_documents=a.n_documents,
             citation=cite.citation(a.sentence),
         )
-        for a in facts.actors(material, pool, layout.actors)
+        for a in facts.actors(material, pool, layout.actors, name_probs)
     ]
     watch = [
         WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])

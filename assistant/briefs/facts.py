@@ -135,9 +135,12 @@ def _governing_verb(noun: Any, number: Any) -> Any:
     return None
 
 
-def actors(material: Material, sentences: list[Sentence], limit: int) -> list[ActorFound]:
-    """Up to ``limit`` actors named in ``sentences``, most documents first, each with the first
-    sentence naming it; documents naming it are counted over the whole period."""
+def actors(
+    material: Material, sentences: list[Sentence], limit: int, name_probs: dict[str, float] | None = None
+) -> list[ActorFound]:
+    """Up to ``limit`` actors named in ``sentences``, each with the first sentence naming it;
+    documents naming it are counted over the whole period. Most probable first by ``name_probs``
+    (``scorer.score_names``) when given, then most documents first."""
     found: dict[str, ActorFound] = {}
     for s, es in zip(sentences, nlp.entities([s.text for s in sentences])):
         for text, label, _a, _b in es:
@@ -160,7 +163,8 @@ def actors(material: Material, sentences: list[Sentence], limit: int) -> list[Ac
         docs = naming(material, a.name)
         a.n_documents = max(len(docs), 1)
         a.n_sources = max(len({material.docs[d].info.source or d for d in docs}), 1)
-    names.sort(key=lambda a: (-a.n_documents, -a.n_sources))
+    probs = name_probs or {}
+    names.sort(key=lambda a: (-probs.get(a.name.lower(), 0.0), -a.n_documents, -a.n_sources))
     return names[:limit]
 
 

@@ -1,9 +1,9 @@
-"""How likely a candidate sentence states something a reader will be asked about: a logistic
-model over cheap features of the sentence, its document and its development.
+"""How likely a candidate sentence (or a name) states something a reader will be asked about:
+logistic models over cheap features of the sentence or name, its document and its development.
 
 The weights are data, not rules: ``scorer.json`` beside this file, fitted by
 ``bench/briefs_learn.py`` on train-2023 (label: the sentence holds an answer of that week's news
-quiz), cross-validated by week. Applying them needs numpy only.
+quiz; the name is, or holds, one), cross-validated by week. Applying them needs numpy only.
 """
 
 from __future__ import annotations
@@ -106,17 +106,66 @@ def features(material: Material, groups: list[Group]) -> tuple[list[Sentence], n
     return sents, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
-@lru_cache(maxsize=1)
-def _model() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    m = json.loads(WEIGHTS_FILE.read_text())
-    if tuple(m["features"]) != FEATURES:
+NAME_FEATURES = (
+    "docs",  # log2 of the documents of the period stating the name
+    "groups",  # log2 of the developments stating it
+    "group_share",  # the largest share of a development's documents stating it
+    "group_docs",  # log of the documents of that development
+    "in_title",  # it stands in a title of that development
+    "in_lead",  # it stands in a document's first candidate sentence
+    "first_pos",  # 1 / (1 + its earliest position in a document)
+    "n_words",  # words of the name
+)
+
+
+def name_features(material: Material, groups: list[Group]) -> tuple[list[str], np.ndarray]:
+    """The names (lower-cased capitalised runs) of the candidate sentences of ``groups`` and
+    their feature rows (``NAME_FEATURES``)."""
+    group_of = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
+    docs_of: dict[str, set[str]] = {}
+    first: dict[str, int] = {}
+    for s in material.sentences:
+        if s.doc_id not in group_of:
+            continue
+        for f in s.names:
+            docs_of.setdefault(f, set()).add(s.doc_id)
+            first[f] = min(first.get(f, s.pos), s.pos)
+    title_names: list[set[str]] = [set() for _ in groups]
+    for d, gi in group_of.items():
+        title_names[gi].update(names(material.docs[d].info.title))
+    rows, out = [], []
+    for f, ds in docs_of.items():
+        per_group: dict[int, int] = {}
+        for d in ds:
+            per_group[group_of[d]] = per_group.get(group_of[d], 0) + 1
+        gi = max(per_group, key=lambda g: (per_group[g] / len(groups[g].doc_ids), per_group[g]))
+        out.append(f)
+        rows.append(
+            [
+                math.log2(len(ds)),
+                math.log2(len(per_group)),
+                per_group[gi] / len(groups[gi].doc_ids),
+                math.log(len(groups[gi].doc_ids)),
+                float(f in title_names[gi]),
+                float(first[f] == 0),
+                1.0 / (1 + first[f]),
+                len(f.split()),
+            ]
+        )
+    return out, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(NAME_FEATURES))
+
+
+@lru_cache(maxsize=2)
+def _model(kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    m = json.loads(WEIGHTS_FILE.read_text())[kind]
+    if tuple(m["features"]) != {"sentence": FEATURES, "name": NAME_FEATURES}[kind]:
         raise ValueError(f"{WEIGHTS_FILE} was fitted on other features; refit it with bench/briefs_learn.py")
     return np.asarray(m["mean"]), np.asarray(m["scale"]), np.asarray(m["coef"]), float(m["intercept"])
 
 
-def probabilities(x: np.ndarray) -> np.ndarray:
-    """The fitted model's probability for each feature row."""
-    mean, scale, coef, intercept = _model()
+def probabilities(x: np.ndarray, kind: str = "sentence") -> np.ndarray:
+    """The fitted model's probability for each feature row (``kind``: sentence or name)."""
+    mean, scale, coef, intercept = _model(kind)
     z = ((x - mean) / scale) @ coef + intercept
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -127,3 +176,11 @@ def score(material: Material, groups: list[Group]) -> dict[int, float]:
     if not sents:
         return {}
     return {id(s): float(p) for s, p in zip(sents, probabilities(x))}
+
+
+def score_names(material: Material, groups: list[Group]) -> dict[str, float]:
+    """``name (lower case) -> probability`` for the names the candidate sentences state."""
+    found, x = name_features(material, groups)
+    if not found:
+        return {}
+    return {f: float(p) for f, p in zip(found, probabilities(x, "name"))}
