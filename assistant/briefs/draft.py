@@ -49,9 +49,9 @@ class Layout:
     figures: int = 10
     actors: int = 30
     watch: int = 3
-    section_min_points: int = 2  # developments with fewer points go together under OTHER_TITLE
+    section_min_points: int = 3  # developments with fewer points go together under OTHER_TITLE
     list_sentences: int = 100  # sentences NER reads for the lists, beyond the chosen points
-    learned_actors: bool = False  # actors (and where NER looks for them) by the name scorer
+    learned_actors: bool = True  # actors (and where NER looks for them) by the name scorer
     words: int = 800  # the list lengths above are for a brief of this many words
 
     def scaled(self, max_words: int, shrink: float = 1.0) -> Layout:

@@ -27,6 +27,11 @@ _FURNITURE = re.compile(
     r"terms of (use|service)|privacy policy|log ?in|follow us|read more|share this|copyright|editor'?s note)\b|©",
     re.IGNORECASE,
 )
+# A wire dateline before the lead: "CLEVELAND (AP) — ", "NEW YORK – ", "WASHINGTON—". Not part of the point.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z.'’ ]{1,30}?(?:, [A-Z][A-Za-z.]+){0,2}(?:\s*\([A-Za-z ]{2,20}\))?(?:\s*[—–]{1,2}|\s+-{1,2})\s*"
+    r"(?=[A-Z“\"'‘$0-9])"
+)
 _TERMINATED = re.compile(r"[.!?][\"'”’)\]]*$")
 _CAP_WORD = re.compile(r"^[A-Z][\w'’.&-]*$")
 
@@ -139,6 +144,9 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
     out: list[Sentence] = []
     title = " ".join(doc.info.title.split()).rstrip(".… ")
     for a, b in nlp.split_sentences(doc.text):
+        dateline = _DATELINE.match(doc.text, a, b) if not out else None
+        if dateline:
+            a = dateline.end()
         text = doc.text[a:b]
         n = len(nlp.words(text))
         if not (MIN_WORDS <= n <= MAX_WORDS) or not _TERMINATED.search(text):

@@ -1,10 +1,12 @@
 """Which sentences become key points: a greedy choice of many short, distinct facts.
 
-A sentence's gain is what it adds to the brief per word: the names and numbers it states that no
-chosen point states yet (a fact more documents state weighs more), a little for new content words,
-a bonus for an article's lead; times its development's weight, which shrinks with every point the
-development already has. Near-copies of a chosen sentence (syndicated articles) are skipped.
-The gain only falls as the brief fills, so a lazy priority queue finds the best in order.
+A sentence's gain is what it adds to the brief per word: the learned probability that it states
+something a reader will be asked about (``scorer``) times the share of its names and numbers that
+no chosen point states yet; times its development's weight, which shrinks with every point the
+development already has. (The hand-made value before the scorer -- new facts, a fact more
+documents state weighing more, new content words, a bonus for an article's lead -- is kept as a
+knob, ``handmade``, off by default.) Near-copies of a chosen sentence (syndicated articles) are
+skipped. The gain only falls as the brief fills, so a lazy priority queue finds the best in order.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from assistant.briefs.material import Material, Sentence
 
 @dataclass(frozen=True)
 class Weights:
-    """The selection's knobs, chosen on train-2023 and the October month (bench/briefs.py)."""
+    """The selection's knobs, chosen on train-2023 (bench/briefs_tune.py on the partial index) and
+    checked on the October month."""
 
     fact: float = 1.0
     fact_docs: float = 0.5  # extra per log2 of the documents stating a fact
@@ -27,10 +30,10 @@ class Weights:
     term: float = 0.1  # per new content word
     lead: float = 8.0  # an article's first sentence; / (1 + position)^2 for the next ones
     word_offset: float = 20.0  # gain / (words + offset): short sentences win, but not fragments
-    decay: float = 1.0  # a development's weight / (1 + decay * points it has)
+    decay: float = 3.0  # a development's weight / (1 + decay * points it has)
     near_copy: float = 0.6  # Jaccard of content words above which a sentence repeats a chosen one
-    learned: float = 0.0  # the scorer's probability (assistant/briefs/scorer.py) times the share of new facts
-    handmade: float = 1.0  # the facts / words / lead value above
+    learned: float = 1.0  # the scorer's probability (assistant/briefs/scorer.py) times the share of new facts
+    handmade: float = 0.0  # the facts / words / lead value above (before the scorer: 1, learned 0)
     group_power: float = 1.0  # a development's weight counts to this power
 
 
