@@ -43,6 +43,7 @@ GRID = {  # the chosen values; give others with --grid
     "watch": [3],
     "section_min_points": [3],
     "list_sentences": [100],
+    "lists_new_first": [True],
 }
 
 

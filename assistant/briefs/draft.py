@@ -52,6 +52,7 @@ class Layout:
     section_min_points: int = 3  # developments with fewer points go together under OTHER_TITLE
     list_sentences: int = 100  # sentences NER reads for the lists, beyond the chosen points
     learned_actors: bool = True  # actors (and where NER looks for them) by the name scorer
+    lists_new_first: bool = True  # figures and actors the key points do not state come first
     words: int = 800  # the list lengths above are for a brief of this many words
 
     def scaled(self, max_words: int, shrink: float = 1.0) -> Layout:
@@ -84,17 +85,20 @@ def draft(
     the scorer's probabilities of the sentences when already computed (``scorer.score``)."""
     t0 = time.perf_counter()
     layout = layout or Layout()
+    weights = weights or select.Weights()
+    if probs is None and weights.learned:
+        probs = scorer.score(material, groups)
     group_rank = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
-    ranked = sorted(material.sentences, key=lambda s: (group_rank.get(s.doc_id, 1 << 30), s.pos))
+    if layout.lists_new_first and probs:  # the list material: the likeliest sentences first
+        ranked = sorted(material.sentences, key=lambda s: -probs.get(id(s), 0.0))
+    else:
+        ranked = sorted(material.sentences, key=lambda s: (group_rank.get(s.doc_id, 1 << 30), s.pos))
     name_probs = scorer.score_names(material, groups) if layout.learned_actors else None
     extras = _unique(
         naming_sentences(material, layout.list_sentences, name_probs) + ranked[: layout.list_sentences]
     )
     budget, shrink = max_words, 1.0
     brief = None
-    weights = weights or select.Weights()
-    if probs is None and weights.learned:
-        probs = scorer.score(material, groups)
     for _attempt in range(10):
         chosen = select.choose(material, groups, budget, weights, probs)
         points_sents = [s for _g, s in chosen]
@@ -210,7 +214,11 @@ def _assemble(
         )
     figs = [
         KeyFigure(value=f.value, counts=f.counts, key=f.key, citation=cite.citation(f.sentence))
-        for f in facts.figures([s for s in pool if s.numbers], layout.figures)
+        for f in facts.figures(
+            [s for s in pool if s.numbers and (id(s) not in points_set or not layout.lists_new_first)]
+            + [s for s in pool if s.numbers and id(s) in points_set and layout.lists_new_first],
+            layout.figures,
+        )
     ]
     acts = [
         Actor(
@@ -220,7 +228,9 @@ def _assemble(
             n_documents=a.n_documents,
             citation=cite.citation(a.sentence),
         )
-        for a in facts.actors(material, pool, layout.actors, name_probs)
+        for a in facts.actors(
+            material, pool, layout.actors, name_probs, " ".join(s.text for _g, s in chosen) if layout.lists_new_first else ""
+        )
     ]
     watch = [
         WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])

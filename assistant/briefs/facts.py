@@ -136,11 +136,16 @@ def _governing_verb(noun: Any, number: Any) -> Any:
 
 
 def actors(
-    material: Material, sentences: list[Sentence], limit: int, name_probs: dict[str, float] | None = None
+    material: Material,
+    sentences: list[Sentence],
+    limit: int,
+    name_probs: dict[str, float] | None = None,
+    stated: str = "",
 ) -> list[ActorFound]:
     """Up to ``limit`` actors named in ``sentences``, each with the first sentence naming it;
-    documents naming it are counted over the whole period. Most probable first by ``name_probs``
-    (``scorer.score_names``) when given, then most documents first."""
+    documents naming it are counted over the whole period. Those ``stated`` does not name first,
+    then most probable first by ``name_probs`` (``scorer.score_names``) when given, then most
+    documents first."""
     found: dict[str, ActorFound] = {}
     for s, es in zip(sentences, nlp.entities([s.text for s in sentences])):
         for text, label, _a, _b in es:
@@ -164,7 +169,8 @@ def actors(
         a.n_documents = max(len(docs), 1)
         a.n_sources = max(len({material.docs[d].info.source or d for d in docs}), 1)
     probs = name_probs or {}
-    names.sort(key=lambda a: (-probs.get(a.name.lower(), 0.0), -a.n_documents, -a.n_sources))
+    said = {a.name for a in names if stated and re.search(rf"(?<!\w){re.escape(a.name)}(?!\w)", stated)}
+    names.sort(key=lambda a: (a.name in said, -probs.get(a.name.lower(), 0.0), -a.n_documents, -a.n_sources))
     return names[:limit]
 
 
