@@ -1,0 +1,71 @@
+"""The brief's learned scorers and candidate sentences: the shipped weights fit the features, score
+every candidate of a real period, and a wire dateline is cut from a lead without breaking offsets."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import numpy as np
+
+from assistant import Briefing
+from assistant.briefs import scorer
+from assistant.briefs.facts import actors
+from assistant.briefs.grouping import group
+from assistant.briefs.material import Doc, candidate_sentences, gather
+from index.types import DocumentInfo
+
+
+def test_weights_file_names_the_features_the_code_computes() -> None:
+    m = json.loads(scorer.WEIGHTS_FILE.read_text())
+    for kind, feats in (("sentence", scorer.FEATURES), ("name", scorer.NAME_FEATURES)):
+        assert tuple(m[kind]["features"]) == feats
+        assert len(m[kind]["coef"]) == len(m[kind]["mean"]) == len(m[kind]["scale"]) == len(feats)
+
+
+def test_every_candidate_of_a_period_gets_a_probability(seeded: Briefing) -> None:
+    day = next(d.published for d in seeded.documents() if d.published)
+    m = gather(seeded.store, seeded.embedder, day, day)
+    groups = group(m, set())
+    sents, x = scorer.features(m, groups)
+    assert len(sents) == len(m.sentences) and x.shape == (len(sents), len(scorer.FEATURES))
+    probs = scorer.score(m, groups)
+    assert set(probs) == {id(s) for s in sents}
+    assert all(0.0 < p < 1.0 for p in probs.values())
+    assert len(set(np.round(list(probs.values()), 6))) > 1  # the features tell sentences apart
+    names = scorer.score_names(m, groups)
+    assert "kyiv" in names and all(0.0 < p < 1.0 for p in names.values())
+
+
+def test_actors_the_points_already_name_come_last(seeded: Briefing) -> None:
+    day = next(d.published for d in seeded.documents() if d.published)
+    m = gather(seeded.store, seeded.embedder, day, day)
+    found = actors(m, m.sentences, 50)
+    first = found[0].name
+    again = actors(m, m.sentences, 50, stated=f"A point about {first}.")
+    assert again[-1].name == first and {a.name for a in again} == {a.name for a in found}
+
+
+def _doc(text: str) -> Doc:
+    info = DocumentInfo(
+        doc_id="d1",
+        title="Ministers meet",
+        published=date(2024, 11, 2),
+        ingested_at=datetime.now(timezone.utc),
+        content_hash="x",
+        n_chunks=1,
+        n_chars=len(text),
+    )
+    return Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32), chunks=[("c1", 0, len(text))])
+
+
+def test_a_wire_dateline_is_cut_from_the_lead_and_offsets_still_resolve() -> None:
+    text = (
+        "BRUSSELS (Wirefeed) — Ministers of twelve countries agreed on Tuesday to share grain reserves. "
+        "The US-EU talks resume next week in Geneva, officials of both sides said."
+    )
+    doc = _doc(text)
+    sents = candidate_sentences(doc)
+    assert sents[0].text.startswith("Ministers of twelve countries")
+    assert sents[1].text.startswith("The US-EU talks")  # only a lead's dateline; hyphens inside stay
+    assert all(text[s.start : s.end] == s.text for s in sents)
