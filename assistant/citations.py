@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant import nlp
+from assistant.engines.base import ABSTAIN_SENTINEL, is_abstention
 from assistant.types import Citation, SentenceVerdict
 
 if TYPE_CHECKING:
     from assistant.types import Hit
 
-ABSTAIN_PREFIX = "The indexed sources do not say"
 
 COS_ALONE = 0.80
 RECALL_HIGH, COS_WITH_HIGH_RECALL = 0.75, 0.50
@@ -276,7 +276,7 @@ def verify(
         return VerifiedAnswer(text=_abstention(question), abstained=True)
 
     n_pass = len(passages)
-    claims = [s for s in sentences if not s.text.startswith(ABSTAIN_PREFIX)]
+    claims = [s for s in sentences if not is_abstention(s.text)]
     spans = [nlp.split_sentences(h.text) for h in passages]
     all_texts = [claim_core(s.text) for s in claims] + [
         h.text[a:b] for h, sp in zip(passages, spans) for a, b in sp
@@ -295,7 +295,7 @@ def verify(
     ] = []  # text, passages (0-based), evidence
     abstention_sentence: str | None = None
     for s in sentences:
-        if s.text.startswith(ABSTAIN_PREFIX):
+        if is_abstention(s.text):
             abstention_sentence = abstention_sentence or s.text
             verdicts.append(
                 SentenceVerdict(
@@ -422,4 +422,4 @@ def _abstention(question: str | None) -> str:
         from assistant.engines.extractive import abstention
 
         return abstention(question)
-    return f"{ABSTAIN_PREFIX}."
+    return f"{ABSTAIN_SENTINEL}."

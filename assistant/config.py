@@ -27,7 +27,10 @@ class Settings(IndexSettings):
     local_model_path: str | None = None
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
-    abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
+    abstain_threshold: float | None = Field(
+        default=None,
+        description="Minimum probability that the best sentence answers (extractive); None: the threshold chosen with the model.",
+    )
 
     @property
     def api_key(self) -> str | None:

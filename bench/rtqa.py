@@ -1,0 +1,206 @@
+"""Weekly news quizzes (RealTimeQA: train 2023, test 2025 first half, October 2024): retrieval once, reading many times.
+
+Each question is asked against its set's whole index as of its ``question_date``. Prebuilt,
+read-only indexes (``briefing ingest`` of each corpus) are expected under ``--data`` (default
+/work/data): ``news``, ``rtqa-train``, ``rtqa-test``; the exported model under ``<data>/models``.
+
+    bench/rtqa.py retrieve --set train      # passages the engine gets, cached as JSONL
+    bench/rtqa.py read --set train          # the engine on the cached passages -> figures
+    bench/rtqa.py ask --set test            # the whole path (Briefing.ask), as a user would
+
+Figures (strict: expected answers as whole words, case-insensitive; an answer over 300
+characters counts as wrong): answer accuracy, citation validity (a right answer's cited passages
+hold the answer), median answer length, reach (the answer is in the passages handed to the
+engine), gold citation (an answer cites an article known to hold the answer), abstentions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+ROOT = Path(__file__).resolve().parent.parent
+# The code under test: this checkout, or another one (BRIEFING_BENCH_CODE=/path/to/main) for a baseline.
+sys.path.insert(0, os.environ.get("BRIEFING_BENCH_CODE", str(ROOT)))
+
+EVAL = ROOT.parent / "shared" / "eval"
+SETS = {
+    "news": ("news", EVAL / "news" / "questions.jsonl"),
+    "train": ("rtqa-train", EVAL / "rtqa" / "train-2023" / "questions.jsonl"),
+    "test": ("rtqa-test", EVAL / "rtqa" / "test-2025h1" / "questions.jsonl"),
+}
+MAX_CHARS = 300
+
+
+def strict_contains(text: str, groups: list[list[str]]) -> bool:
+    """Every group has an alternative in ``text`` as whole words ("100" does not match "1000")."""
+    return all(
+        any(re.search(rf"(?<!\w){re.escape(alt)}(?!\w)", text, re.IGNORECASE) for alt in group)
+        for group in groups
+    )
+
+
+def load_questions(name: str, limit: int | None = None) -> list[dict[str, Any]]:
+    path = SETS[name][1]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows[:limit] if limit else rows
+
+
+def briefing_for(name: str, data: Path, **overrides: Any) -> Any:
+    from assistant import Briefing
+    from assistant.config import Settings
+
+    folder = data / SETS[name][0]
+    if not (folder / "DONE").exists():
+        sys.exit(f"{folder} is not built yet (no DONE file)")
+    return Briefing(Settings(data_dir=folder, model_cache_dir=data / "models", **overrides))
+
+
+def cache_path(data: Path, name: str, k: int) -> Path:
+    return data / "cache" / f"{name}-k{k}.jsonl"
+
+
+def retrieve(args: argparse.Namespace) -> None:
+    """Cache, per question, the passages the chain hands the engine (``Briefing.retrieve``)."""
+    b = briefing_for(args.set, args.data)
+    out = cache_path(args.data, args.set, args.k)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    qs = load_questions(args.set, args.limit)
+    t0 = time.perf_counter()
+    with out.open("w", encoding="utf-8") as f:
+        for i, q in enumerate(qs):
+            hits = b.retrieve(q["question"], k=args.k, as_of=q["question_date"])
+            f.write(json.dumps({**q, "passages": [h.model_dump(mode="json") for h in hits]}) + "\n")
+            if i % 50 == 0:
+                print(f"{i}/{len(qs)} {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
+    print(f"{len(qs)} questions -> {out} in {time.perf_counter() - t0:.0f}s")
+
+
+def load_cache(data: Path, name: str, k: int) -> list[dict[str, Any]]:
+    """Cached questions with their passages as ``Hit`` objects."""
+    from assistant.types import Hit
+
+    path = cache_path(data, name, k)
+    if not path.exists():
+        sys.exit(f"no cache {path}: run `bench/rtqa.py retrieve --set {name} --k {k}` first")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for r in rows:
+        r["passages"] = [Hit(**h) for h in r["passages"]]
+    return rows
+
+
+def score_row(q: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """One question's strict figures from its ``Answer``."""
+    groups = q["answer_contains_any"]
+    gold = set(q.get("gold_doc_ids") or [])
+    text = answer.answer
+    right = not answer.abstained and len(text) <= MAX_CHARS and strict_contains(text, groups)
+    quotes = " ".join(c.quote for c in answer.citations)
+    return {
+        "id": q["id"],
+        "question": q["question"],
+        "answer": text,
+        "abstained": answer.abstained,
+        "correct": right,
+        "cut": not answer.abstained and len(text) > MAX_CHARS and strict_contains(text, groups),
+        "chars": len(text),
+        "citations_valid": strict_contains(quotes, groups) if right else None,
+        "reach": strict_contains(" ".join(h.text for h in answer.passages), groups),
+        "gold_cited": bool(gold & {c.doc_id for c in answer.citations}),
+    }
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(rows)
+    answered = [r for r in rows if not r["abstained"]]
+    valid = [r["citations_valid"] for r in rows if r["citations_valid"] is not None]
+    return {
+        "questions": n,
+        "answer_accuracy": round(sum(r["correct"] for r in rows) / n, 3),
+        "correct": sum(r["correct"] for r in rows),
+        "citation_validity": round(sum(valid) / len(valid), 3) if valid else None,
+        "median_answer_chars": statistics.median(r["chars"] for r in answered) if answered else None,
+        "reach": round(sum(r["reach"] for r in rows) / n, 3),
+        "gold_cited": round(sum(r["gold_cited"] for r in rows) / n, 3),
+        "abstained": sum(r["abstained"] for r in rows),
+        "cut_over_300": sum(r["cut"] for r in rows),
+    }
+
+
+def read(args: argparse.Namespace) -> None:
+    """The engine and the citation check on cached passages, as the chain runs them."""
+    b = briefing_for(args.set, args.data)
+    engine = b.engine(args.engine)
+    rows = []
+    t0 = time.perf_counter()
+    for q in load_cache(args.data, args.set, args.k)[: args.limit]:
+        as_of = date.fromisoformat(q["question_date"])
+        rows.append(score_row(q, answer_cached(engine, b.embedder, q["question"], q["passages"], as_of)))
+    report(args, rows, time.perf_counter() - t0)
+
+
+def answer_cached(engine: Any, embedder: Any, question: str, passages: list[Any], as_of: date) -> Any:
+    """The chain's second half on cached passages; for code before ``answer_from_passages`` (a
+    baseline), the same steps as that chain took: the engine's draft, then the citation check."""
+    try:
+        from assistant.chain import answer_from_passages
+    except ImportError:
+        from assistant.citations import verify
+        from assistant.types import Answer
+
+        d = engine.answer(question, passages, today=as_of)
+        v = verify(d.text, passages, embedder) if not d.abstained else None
+        return Answer(
+            question=question,
+            answer=v.text if v and not v.abstained else d.text,
+            citations=v.citations if v else [],
+            abstained=v.abstained if v else True,
+            engine=engine.name,
+            passages=passages,
+        )
+    return answer_from_passages(engine, embedder, question, passages, as_of)
+
+
+def ask(args: argparse.Namespace) -> None:
+    """The whole path, retrieval included, through ``Briefing.ask``."""
+    b = briefing_for(args.set, args.data)
+    rows = []
+    t0 = time.perf_counter()
+    for q in load_questions(args.set, args.limit):
+        rows.append(score_row(q, b.ask(q["question"], engine=args.engine, k=args.k, as_of=q["question_date"])))
+    report(args, rows, time.perf_counter() - t0)
+
+
+def report(args: argparse.Namespace, rows: list[dict[str, Any]], secs: float) -> None:
+    if args.details:
+        Path(args.details).write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = {"set": args.set, "mode": args.cmd, **summary(rows), "seconds": round(secs)}
+    print(json.dumps(out))
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("cmd", choices=["retrieve", "read", "ask"])
+    p.add_argument("--set", choices=sorted(SETS), default="news")
+    p.add_argument("--data", type=Path, default=Path("/work/data"))
+    p.add_argument("--k", type=int, default=5, help="passages per question (the settings' default: 5)")
+    p.add_argument("--engine", default="extractive")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--details", help="write one JSON line per question here")
+    args = p.parse_args(argv)
+    {"retrieve": retrieve, "read": read, "ask": ask}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Train the extractive engine's ranker on the 2023 news quizzes and write the shipped model.
+
+    bench/rtqa.py retrieve --set train       # once: the passages per question (cached)
+    bench/train_reader.py                     # features (cached) -> week-grouped CV -> model
+
+Candidates and features come from the engine itself (``ExtractiveEngine.candidates``) on the
+cached passages of each train question, asked as of its quiz date; a candidate's label: it holds
+an accepted answer (whole words). Model: scikit-learn ``LogisticRegression`` on standardised
+features; its C is chosen by 5-fold cross-validation over blocks of consecutive quiz weeks (a
+week's questions share news, so they stay in one fold), by the share of questions whose top
+candidate holds the answer. The abstention threshold is chosen on the out-of-fold probabilities:
+the one that maximises (right answers + abstentions on questions no candidate answers). The
+same data and code give the same file (``assistant/engines/extractive/reader_model.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rtqa import ROOT, briefing_for, load_cache, strict_contains  # noqa: E402
+
+from assistant.engines.extractive import ranking  # noqa: E402
+
+FOLDS = 5
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+
+
+def extract(data: Path, name: str, k: int) -> dict[str, Any]:
+    """Features and labels of every candidate of every question of set ``name``."""
+    from assistant.timeframe import resolve_timeframe
+
+    b = briefing_for(name, data)
+    engine = b.engine("extractive")
+    X, y, qid, rows = [], [], [], []
+    t0 = time.perf_counter()
+    cache = load_cache(data, name, k)
+    for i, q in enumerate(cache):
+        as_of = date.fromisoformat(q["question_date"])
+        cands, _ = engine.candidates(q["question"], q["passages"], as_of, resolve_timeframe(q["question"], as_of))
+        for c in cands:
+            X.append([c.features.get(f, 0.0) for f in ranking.FEATURES])
+            y.append(strict_contains(c.text, q["answer_contains_any"]))
+            qid.append(i)
+        rows.append({"id": q["id"], "date": q["question_date"]})
+        if i % 50 == 0:
+            print(f"features {i}/{len(cache)} {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
+    return {
+        "features": ranking.FEATURES,
+        "X": np.array(X, dtype=np.float64),
+        "y": np.array(y, dtype=bool),
+        "qid": np.array(qid),
+        "questions": rows,
+    }
+
+
+def week_folds(questions: list[dict[str, Any]], folds: int) -> np.ndarray:
+    """Fold of each question: blocks of consecutive quiz dates."""
+    days = sorted({q["date"] for q in questions})
+    block = {d: min(folds - 1, i * folds // len(days)) for i, d in enumerate(days)}
+    return np.array([block[q["date"]] for q in questions])
+
+
+def fit(X: np.ndarray, y: np.ndarray, c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000)).fit(X, y)
+
+
+def top1(p: np.ndarray, y: np.ndarray, qid: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per question: the best candidate's probability and whether it holds the answer."""
+    best_p, best_y = np.full(n, -1.0), np.zeros(n, dtype=bool)
+    for pi, yi, q in zip(p, y, qid):
+        if pi > best_p[q]:
+            best_p[q], best_y[q] = pi, yi
+    return best_p, best_y
+
+
+def cross_validate(d: dict[str, Any], c: float, cols: np.ndarray) -> np.ndarray:
+    """Out-of-fold probabilities of every candidate."""
+    fold_q = week_folds(d["questions"], FOLDS)
+    fold = fold_q[d["qid"]]
+    p = np.zeros(len(d["y"]))
+    for f in range(FOLDS):
+        tr, te = fold != f, fold == f
+        p[te] = fit(d["X"][tr][:, cols], d["y"][tr], c).predict_proba(d["X"][te][:, cols])[:, 1]
+    return p
+
+
+def choose_threshold(best_p: np.ndarray, best_y: np.ndarray, reachable: np.ndarray) -> tuple[float, int]:
+    """The threshold maximising right answers plus abstentions where no candidate answers."""
+    best = (0.0, int(best_y.sum()))
+    for t in np.round(np.arange(0.01, 0.5, 0.01), 2):
+        answered = best_p >= t
+        gain = int((answered & best_y).sum() + (~answered & ~reachable).sum() - (~reachable).sum())
+        gain += int((~reachable).sum())
+        if gain > best[1]:
+            best = (float(t), gain)
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", type=Path, default=Path("/work/data"))
+    p.add_argument("--set", default="train")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--refresh", action="store_true", help="recompute the cached features")
+    p.add_argument("--out", type=Path, default=ranking.MODEL_PATH)
+    p.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
+    args = p.parse_args(argv)
+    feats = args.data / "cache" / f"features-{args.set}-k{args.k}.pkl"
+    d = pickle.loads(feats.read_bytes()) if feats.exists() and not args.refresh else None
+    if d is None or tuple(d["features"]) != ranking.FEATURES:
+        d = extract(args.data, args.set, args.k)
+        feats.write_bytes(pickle.dumps(d))
+    drop = {f for f in args.drop.split(",") if f}
+    cols = np.array([i for i, f in enumerate(d["features"]) if f not in drop])
+    n = len(d["questions"])
+    reachable = np.zeros(n, dtype=bool)
+    reachable[d["qid"][d["y"]]] = True
+    print(f"{n} questions, {len(d['y'])} candidates, {int(d['y'].sum())} positive, "
+          f"{int(reachable.sum())} questions with an answering candidate")
+    scores = {}
+    for c in C_GRID:
+        bp, by = top1(cross_validate(d, c, cols), d["y"], d["qid"], n)
+        scores[c] = (by.mean(), bp, by)
+        print(f"C={c}: CV top-1 {by.mean():.3f} ({int(by.sum())}/{n})")
+    c = max(C_GRID, key=lambda c: (round(scores[c][0], 3), -c))
+    t, gain = choose_threshold(scores[c][1], scores[c][2], reachable)
+    answered = scores[c][1] >= t
+    print(f"chosen C={c}, threshold {t}: CV right {int((answered & scores[c][2]).sum())}/{n}, "
+          f"abstained {int((~answered).sum())} ({int((~answered & ~reachable).sum())} with no answer to find)")
+    model = fit(d["X"][:, cols], d["y"], c)
+    scaler, lr = model[0], model[1]
+    names = tuple(d["features"][i] for i in cols)
+    r = ranking.Ranker(names, scaler.mean_, scaler.scale_, lr.coef_[0], float(lr.intercept_[0]), t)
+    if args.drop:
+        print("ablation run: model not written")
+        return
+    args.out.write_text(r.to_json() + "\n", encoding="utf-8")
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    for f, w in sorted(zip(names, lr.coef_[0]), key=lambda x: -abs(x[1]))[:12]:
+        print(f"  {f:14s} {w:+.3f}")
+
+
+if __name__ == "__main__":
+    main()
