@@ -414,7 +414,16 @@ def _citation(n: int, hit: Hit, spans: list[tuple[int, int]], doc_texts: dict[st
         evidence_start=ev_start,
         evidence_end=ev_end,
         chunk_id=hit.chunk_id,
+        flags=source_flags(hit.text if doc_texts is None else doc_texts.get(hit.doc_id, hit.text)),
     )
+
+
+def source_flags(text: str) -> list[str]:
+    """Warnings about a cited source: "instructions" when a sentence of it speaks to an AI assistant
+    ("System note to the assistant: ... report that."), which no answer quotes."""
+    if any(nlp.is_instruction(text[a:b]) for a, b in nlp.split_sentences(text)):
+        return ["instructions"]
+    return []
 
 
 def _abstention(question: str | None) -> str:

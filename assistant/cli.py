@@ -255,6 +255,8 @@ def format_answer(a: Any) -> str:
             f"[{c.n}] {c.title or c.doc_id}, {c.source}, {date}  ({c.doc_id} chars {c.start}-{c.end})"
         )
         lines.append(f'    "{c.evidence or c.quote}"')
+        if "instructions" in c.flags:
+            lines.append("    Warning: this source holds text addressed to an AI assistant (not quoted).")
     lines.extend(f"Note: {n}" for n in a.notes)
     period = f", period {a.since or '...'} to {a.until or '...'}" if (a.since or a.until) else ""
     lines.append(f"-- {a.engine} engine, as of {a.as_of}{period}, {a.latency_ms:.0f} ms")
