@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rtqa import ROOT, briefing_for, load_cache, strict_contains  # noqa: E402
+from rtqa import ROOT, briefing_for, load_cache, strict_contains
 
-from assistant.engines.extractive import ranking  # noqa: E402
+from assistant.engines.extractive import ranking
 
 FOLDS = 5
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         scores[c] = (by.mean(), bp, by)
         print(f"C={c}: CV top-1 {by.mean():.3f} ({int(by.sum())}/{n})")
     c = max(C_GRID, key=lambda c: (round(scores[c][0], 3), -c))
-    t, gain = choose_threshold(scores[c][1], scores[c][2], reachable)
+    t, _gain = choose_threshold(scores[c][1], scores[c][2], reachable)
     answered = scores[c][1] >= t
     print(f"chosen C={c}, threshold {t}: CV right {int((answered & scores[c][2]).sum())}/{n}, "
           f"abstained {int((~answered).sum())} ({int((~answered & ~reachable).sum())} with no answer to find)")

@@ -10,9 +10,9 @@ import pytest
 
 from assistant.citations import verify
 from assistant.config import Settings
+from assistant.engines.base import ABSTAIN_SENTINEL as ABSTAIN_PREFIX
 from assistant.engines.base import create_engine
 from assistant.engines.causes import asks_cause
-from assistant.engines.base import ABSTAIN_SENTINEL as ABSTAIN_PREFIX
 from assistant.engines.extractive import ExtractiveEngine, condense, indirect_question
 from assistant.types import Hit, Turn
 

@@ -6,14 +6,13 @@ holds the question's words) and how many documents agree on it."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from assistant import nlp
 from assistant.engines import causes
 from assistant.engines.extractive import answer_types as at
+from assistant.engines.extractive.candidates import Sentence
 from assistant.engines.extractive.dates import date_detail
 from assistant.engines.extractive.features import Context
-from assistant.engines.extractive.candidates import Sentence
 
 ANCHOR_CANDIDATES = 12  # the best distinct sentences parsed for their entities' clauses
 ANCHOR_FLOOR = 0.2  # an entity in a clause without the question's words keeps this share
@@ -154,7 +153,7 @@ def _other_entity(ctx: Context, top: list[Sentence]) -> None:
     if not asked:
         return
     labels = {e[1] for e in asked}
-    names = [set(nlp.stem(w) for w in nlp.words(e[0]) if not nlp.is_stop(w)) for e in asked]
+    names = [{nlp.stem(w) for w in nlp.words(e[0]) if not nlp.is_stop(w)} for e in asked]
     for s, es in zip(top, nlp.entities([s.text for s in top])):
         window = _window_terms(ctx, s)
         if any(n and any(nlp.term_in(t, window) for t in n) for n in names):
