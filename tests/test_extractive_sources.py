@@ -11,15 +11,11 @@ import pytest
 
 from assistant import nlp
 from assistant.config import Settings
-from assistant.engines.extractive import (
-    ExtractiveEngine,
-    _entity_votes,
-    _locative,
-    _mislabelled,
-    _Sent,
-    date_detail,
-    event_dates,
-)
+from assistant.engines.extractive import ExtractiveEngine, date_detail, event_dates
+from assistant.engines.extractive.answer_types import entity_votes as _entity_votes
+from assistant.engines.extractive.answer_types import locative as _locative
+from assistant.engines.extractive.answer_types import mislabelled as _mislabelled
+from assistant.engines.extractive.candidates import Sentence as _Sent
 from assistant.types import Hit
 
 
@@ -152,5 +148,5 @@ def test_when_prefers_the_date_that_states_more(
         _hit(1, "OpenAI was founded in December 2015 as a non-profit research lab by Elon Musk and Sam Altman."),
     ]  # fmt: skip
     assert "December 2015" in engine.answer("When was OpenAI founded?", hits).text
-    monkeypatch.setattr("assistant.engines.extractive.date_detail", lambda span: 1.0)
+    monkeypatch.setattr("assistant.engines.extractive.evidence.date_detail", lambda span: 1.0)
     assert "December 2015" not in engine.answer("When was OpenAI founded?", hits).text

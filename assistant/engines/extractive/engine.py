@@ -3,10 +3,12 @@ or compose."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from assistant import nlp
 from assistant.engines.base import Draft, register
 from assistant.engines.extractive import ranking
 from assistant.engines.extractive.candidates import Sentence, question_terms, split
@@ -22,10 +24,16 @@ if TYPE_CHECKING:
     from assistant.types import Hit, Turn
 
 CANDIDATES = 30  # distinct sentences the ranker sees (by plain evidence; the rest never answer)
-RULES = frozenset({"other_entity", "pair"})
+UNRESOLVED = object()
+YES_NO = re.compile(
+    r"^\W*(is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b", re.IGNORECASE
+)
+YES_NO_POOL = 5  # a yes/no question's answer: the best of this many candidates by its own words
+RULES = frozenset({"other_entity", "pair", "yes_no"})
 """Rules kept beside the learned ranker, each with its gain on train in bench/README.md:
 ``other_entity``: abstain when an amount asked about one named thing is only found in a sentence
-naming another of its kind; ``pair``: add a second sentence when the pair is better evidence."""
+naming another of its kind; ``pair``: add a second sentence when the pair is better evidence;
+``yes_no``: a yes/no question is answered by a sentence that says it in its own words."""
 
 
 @register("extractive")
@@ -88,10 +96,15 @@ class ExtractiveEngine:
         return top, ctx
 
     def answer(
-        self, question: str, passages: list[Hit], *, today: date | None = None, frame: Timeframe | None = None
+        self, question: str, passages: list[Hit], *, today: date | None = None, frame: Any = UNRESOLVED
     ) -> Draft:
         """Choose the answer sentences (or abstain) and say why; ``today`` is the as-of date and
-        ``frame`` the period the question names (resolved by the chain)."""
+        ``frame`` the period the question names as the chain resolved it (resolved here only for
+        a direct call that does not give it)."""
+        if frame is UNRESOLVED:
+            from assistant.timeframe import resolve_timeframe
+
+            frame = resolve_timeframe(question, today) if today else None
         question = question.strip()
         if not passages or not question:
             return Draft(abstention(question), True, reason="no passages")
@@ -102,6 +115,9 @@ class ExtractiveEngine:
             s.score = float(p)
         ranked = sorted(top, key=lambda s: -s.score)
         best = ranked[0]
+        if "yes_no" in self.rules and YES_NO.match(nlp.question_clause(question)):
+            # "Did X ...?": the sentence that itself says it, not a neighbour riding on its window.
+            best = max(ranked[:YES_NO_POOL], key=lambda s: s.cos + s.lex)
         reason = self.abstain_reason(best)
         if reason:
             return Draft(abstention(question), True, support=best.score, reason=reason)
