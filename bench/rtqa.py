@@ -33,6 +33,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parent.parent
 # The code under test: this checkout, or another one (BRIEFING_BENCH_CODE=/path/to/main) for a baseline.
 sys.path.insert(0, os.environ.get("BRIEFING_BENCH_CODE", str(ROOT)))
+sys.path.insert(1, str(ROOT / "bench"))
 
 EVAL = ROOT.parent / "shared" / "eval"
 SETS = {
@@ -40,6 +41,7 @@ SETS = {
     "train": ("rtqa-train", EVAL / "rtqa" / "train-2023" / "questions.jsonl"),
     "test": ("rtqa-test", EVAL / "rtqa" / "test-2025h1" / "questions.jsonl"),
 }
+CORPORA = {"train": "train-2023.jsonl", "test": "test-2025h1.jsonl"}  # unpacked under <data>/raw
 MAX_CHARS = 300
 
 
@@ -72,15 +74,21 @@ def cache_path(data: Path, name: str, k: int) -> Path:
 
 
 def retrieve(args: argparse.Namespace) -> None:
-    """Cache, per question, the passages the chain hands the engine (``Briefing.retrieve``)."""
-    b = briefing_for(args.set, args.data)
-    out = cache_path(args.data, args.set, args.k)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Cache, per question, the passages the chain hands the engine (``Briefing.retrieve``), or
+    with ``--keyword-only`` those of ``keyword_pool`` (no index needed; see there)."""
     qs = load_questions(args.set, args.limit)
+    if args.keyword_only:
+        from keyword_pool import keyword_passages
+
+        pairs = keyword_passages(str(args.data / "raw" / CORPORA[args.set]), qs, args.k)
+    else:
+        b = briefing_for(args.set, args.data)
+        pairs = ((q, b.retrieve(q["question"], k=args.k, as_of=q["question_date"])) for q in qs)
+    out = cache_path(args.data, args.set + ("-keyword" if args.keyword_only else ""), args.k)
+    out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with out.open("w", encoding="utf-8") as f:
-        for i, q in enumerate(qs):
-            hits = b.retrieve(q["question"], k=args.k, as_of=q["question_date"])
+        for i, (q, hits) in enumerate(pairs):
             f.write(json.dumps({**q, "passages": [h.model_dump(mode="json") for h in hits]}) + "\n")
             if i % 50 == 0:
                 print(f"{i}/{len(qs)} {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
@@ -144,7 +152,7 @@ def read(args: argparse.Namespace) -> None:
     engine = b.engine(args.engine)
     rows = []
     t0 = time.perf_counter()
-    for q in load_cache(args.data, args.set, args.k)[: args.limit]:
+    for q in load_cache(args.data, args.cache or args.set, args.k)[: args.limit]:
         as_of = date.fromisoformat(q["question_date"])
         rows.append(score_row(q, answer_cached(engine, b.embedder, q["question"], q["passages"], as_of)))
     report(args, rows, time.perf_counter() - t0)
@@ -198,6 +206,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--engine", default="extractive")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--details", help="write one JSON line per question here")
+    p.add_argument("--keyword-only", action="store_true", help="retrieve: BM25 over the raw corpus, no index")
+    p.add_argument("--cache", help="read: the cache's name when not the set's (e.g. train-keyword)")
     args = p.parse_args(argv)
     {"retrieve": retrieve, "read": read, "ask": ask}[args.cmd](args)
 
