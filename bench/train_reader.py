@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rtqa import ROOT, briefing_for, load_cache, strict_contains
+from rtqa import ROOT, load_cache, strict_contains
 
 from assistant.engines.extractive import ranking
 
@@ -34,23 +34,27 @@ FOLDS = 5
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 
-def extract(data: Path, name: str, k: int) -> dict[str, Any]:
-    """Features and labels of every candidate of every question of set ``name``."""
+def extract(data: Path, name: str, k: int, shard: tuple[int, int] = (0, 1)) -> dict[str, Any]:
+    """Features and labels of every candidate of every question of set ``name`` (of every
+    ``shard[1]``-th question from ``shard[0]``: shards run as parallel processes)."""
+    from assistant.config import Settings
+    from assistant.engines.extractive import ExtractiveEngine
     from assistant.timeframe import resolve_timeframe
 
-    b = briefing_for(name, data)
-    engine = b.engine("extractive")
+    engine = ExtractiveEngine(Settings(data_dir=data / "cache" / "no-index", model_cache_dir=data / "models"))
     X, y, qid, rows = [], [], [], []
     t0 = time.perf_counter()
     cache = load_cache(data, name, k)
     for i, q in enumerate(cache):
+        if i % shard[1] != shard[0]:
+            continue
         as_of = date.fromisoformat(q["question_date"])
         cands, _ = engine.candidates(q["question"], q["passages"], as_of, resolve_timeframe(q["question"], as_of))
         for c in cands:
             X.append([c.features.get(f, 0.0) for f in ranking.FEATURES])
             y.append(strict_contains(c.text, q["answer_contains_any"]))
-            qid.append(i)
-        rows.append({"id": q["id"], "date": q["question_date"]})
+            qid.append(len(rows))
+        rows.append({"id": q["id"], "date": q["question_date"], "n": i})
         if i % 50 == 0:
             print(f"features {i}/{len(cache)} {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
     return {
@@ -60,6 +64,32 @@ def extract(data: Path, name: str, k: int) -> dict[str, Any]:
         "qid": np.array(qid),
         "questions": rows,
     }
+
+
+def extract_sharded(args: argparse.Namespace, feats: Path) -> dict[str, Any]:
+    """Run ``--shards`` extraction processes and merge their parts in question order."""
+    import subprocess
+
+    argv = [sys.executable, __file__, "--data", str(args.data), "--set", args.set, "--k", str(args.k)]
+    procs = [
+        subprocess.Popen([*argv, "--shards", str(args.shards), "--shard", str(i)]) for i in range(args.shards)
+    ]
+    if any(p.wait() for p in procs):
+        sys.exit("feature extraction failed")
+    parts = [pickle.loads(feats.with_suffix(f".{i}").read_bytes()) for i in range(args.shards)]
+    order = sorted((q["n"], j, k) for j, part in enumerate(parts) for k, q in enumerate(part["questions"]))
+    X, y, qid, rows = [], [], [], []
+    for new, (_n, j, k) in enumerate(order):
+        part = parts[j]
+        mask = part["qid"] == k
+        X.append(part["X"][mask])
+        y.append(part["y"][mask])
+        qid.append(np.full(int(mask.sum()), new))
+        rows.append(part["questions"][k])
+    return {
+        "features": ranking.FEATURES, "X": np.concatenate(X), "y": np.concatenate(y),
+        "qid": np.concatenate(qid), "questions": rows,
+    }  # fmt: skip
 
 
 def week_folds(questions: list[dict[str, Any]], folds: int) -> np.ndarray:
@@ -112,16 +142,22 @@ def choose_threshold(best_p: np.ndarray, best_y: np.ndarray, reachable: np.ndarr
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path, default=Path("/work/data"))
-    p.add_argument("--set", default="train")
+    p.add_argument("--set", default="train", help="the cached passages: train, or train-keyword (keyword_pool)")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--refresh", action="store_true", help="recompute the cached features")
     p.add_argument("--out", type=Path, default=ranking.MODEL_PATH)
     p.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
+    p.add_argument("--shards", type=int, default=1, help="feature extraction in this many processes")
+    p.add_argument("--shard", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     feats = args.data / "cache" / f"features-{args.set}-k{args.k}.pkl"
+    if args.shard is not None:  # one worker of --shards
+        part = extract(args.data, args.set, args.k, (args.shard, args.shards))
+        feats.with_suffix(f".{args.shard}").write_bytes(pickle.dumps(part))
+        return
     d = pickle.loads(feats.read_bytes()) if feats.exists() and not args.refresh else None
     if d is None or tuple(d["features"]) != ranking.FEATURES:
-        d = extract(args.data, args.set, args.k)
+        d = extract_sharded(args, feats)
         feats.write_bytes(pickle.dumps(d))
     drop = {f for f in args.drop.split(",") if f}
     cols = np.array([i for i, f in enumerate(d["features"]) if f not in drop])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.citations import verify
@@ -248,6 +250,15 @@ def test_instruction_sentences_are_never_answers(engine: ExtractiveEngine) -> No
             assert "system prompt" not in draft.text.lower() and "maintenance" not in draft.text
 
 
+def blind(engine: ExtractiveEngine, *features: str) -> ExtractiveEngine:
+    """The engine with the ranker's weights of ``features`` set to zero (what they decide)."""
+    out = ExtractiveEngine(engine.settings, engine.embedder)
+    r = engine.ranker
+    coef = np.array([0.0 if f in features else w for f, w in zip(r.features, r.coef)])
+    out._ranker = dataclasses.replace(r, coef=coef)
+    return out
+
+
 def _hit(n: int, text: str, title: str = "") -> Hit:
     return Hit(chunk_id=f"t:{n}", doc_id=f"t{n}", start=0, end=0, score=1.0 / (n + 1), text=text, title=title)
 
@@ -303,9 +314,7 @@ def test_another_kind_of_the_thing_yields(engine: ExtractiveEngine) -> None:
     ]  # fmt: skip
     q = "Which type of plant is the most common culprit for fall allergies?"
     assert "ragweed" in engine.answer(q, hits).text
-    blind = ExtractiveEngine(engine.settings, engine.embedder)
-    blind.OTHER_KIND_PENALTY = 0.0
-    assert "ragweed" not in blind.answer(q, hits).text  # the penalty decides
+    assert "ragweed" not in blind(engine, "other_kind").answer(q, hits).text  # the feature decides
 
 
 def test_why_wants_a_cause_not_the_event_again(engine: ExtractiveEngine) -> None:
@@ -319,7 +328,9 @@ def test_why_wants_a_cause_not_the_event_again(engine: ExtractiveEngine) -> None
     assert "E. coli" in draft.text, draft
 
 
-def test_a_cause_counts_where_it_explains_the_asked_event(engine: ExtractiveEngine) -> None:
+def test_a_cause_counts_where_it_explains_the_asked_event(
+    engine: ExtractiveEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ "illnesses were tied to onions" explains the illnesses, not why the agency issued its alert;
     the agency announcing an investigation of an outbreak linked to the burgers does."""
     title = "Food safety alert: the outbreak and the chain"
@@ -332,9 +343,8 @@ def test_a_cause_counts_where_it_explains_the_asked_event(engine: ExtractiveEngi
     ]  # fmt: skip
     q = "Why did the health agency issue a food safety alert about the burger chain?"
     assert "E. coli" in engine.answer(q, hits).text
-    blind = ExtractiveEngine(engine.settings, engine.embedder)
-    blind.ANCHOR_FLOOR = 1.0  # every cause counts fully, wherever it attaches
-    assert "onions" in blind.answer(q, hits).text
+    monkeypatch.setattr("assistant.engines.extractive.evidence.ANCHOR_FLOOR", 1.0)  # every cause counts fully
+    assert "onions" in blind(engine, "cause_anchor").answer(q, hits).text
 
 
 def test_cause_questions_without_why() -> None:
@@ -378,6 +388,4 @@ def test_a_passage_missing_the_questions_names_gives_no_part_of_the_answer(engin
     q = "How many drones were shot down over Odesa?"
     draft = engine.answer(q, hits)
     assert "Odesa" in draft.text and "39" not in draft.text, draft
-    blind = ExtractiveEngine(engine.settings, engine.embedder)
-    blind._uncovered = lambda cov, s: False  # any passage's sentences, as before
-    assert "39" in blind.answer(q, hits).text
+    assert "39" in blind(engine, "cov_key", "cov_all", "win_key").answer(q, hits).text  # coverage decides
