@@ -5,7 +5,7 @@
 
 Candidates and features come from the engine itself (``ExtractiveEngine.candidates``) on the
 cached passages of each train question, asked as of its quiz date; a candidate's label: it holds
-an accepted answer (whole words). Model: scikit-learn ``LogisticRegression`` on standardised
+an accepted answer (whole words) in at most ``MAX_WORDS`` words. Model: scikit-learn ``LogisticRegression`` on standardised
 features; its C is chosen by 5-fold cross-validation over blocks of consecutive quiz weeks (a
 week's questions share news, so they stay in one fold), by the share of questions whose top
 candidate holds the answer. The abstention threshold is chosen on the out-of-fold probabilities:
@@ -16,6 +16,7 @@ same data and code give the same file (``assistant/engines/extractive/reader_mod
 from __future__ import annotations
 
 import argparse
+import math
 import pickle
 import sys
 import time
@@ -31,6 +32,7 @@ from rtqa import ROOT, load_cache, strict_contains
 from assistant.engines.extractive import ranking
 
 FOLDS = 5
+MAX_WORDS = 50
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 
@@ -159,6 +161,8 @@ def main(argv: list[str] | None = None) -> None:
     if d is None or tuple(d["features"]) != ranking.FEATURES:
         d = extract_sharded(args, feats)
         feats.write_bytes(pickle.dumps(d))
+    # An answer over 300 characters counts as wrong: a sentence of more than ~50 words is no answer.
+    d["y"] = d["y"] & (d["X"][:, list(d["features"]).index("words")] <= math.log1p(MAX_WORDS))
     drop = {f for f in args.drop.split(",") if f}
     cols = np.array([i for i, f in enumerate(d["features"]) if f not in drop])
     n = len(d["questions"])

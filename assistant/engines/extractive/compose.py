@@ -9,7 +9,7 @@ from assistant import nlp
 from assistant.engines.base import ABSTAIN_SENTINEL
 from assistant.engines.extractive.candidates import LEANS_BACK, Sentence
 
-MAX_CHARS = 320  # a second sentence is added only while the answer stays this short-ish
+MAX_CHARS = 290  # a second sentence joins only while the answer (with its markers) stays under 300
 NEIGHBOUR_SHARE = 0.6  # a neighbour this good (relative to the best) joins it
 OTHER_TYPED_SHARE = 0.7  # a sentence elsewhere naming the asked-for thing joins an untyped best this good
 
