@@ -9,6 +9,7 @@ resolved once) that the steps pass on. ``invoke`` returns an ``Answer``; ``strea
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -150,8 +151,8 @@ def _prepare(engine: Engine, x: dict[str, Any]) -> AskState:
 def _retrieve(searcher: Any, default_k: int, state: AskState) -> AskState:
     k = state.k or default_k
     pool = searcher.search(state.standalone, k * PERIOD_POOL, state.filters)
-    passages = prefer_period(pool, state.frame, state.as_of, k)
     context = searcher.settings.passage_context_chars
+    passages = prefer_period(collapse_copies(pool, context), state.frame, state.as_of, k)
     if context and passages:
         passages = widen(passages, searcher.store.texts(h.doc_id for h in passages), context)
     state.passages = passages
@@ -196,6 +197,27 @@ def abstention(question: str, since: date | None = None, until: date | None = No
     if since or until:
         period = f" between {since or 'the beginning'} and {until or 'now'}"
     return f'{ABSTAIN_SENTINEL} (for "{q}"{period}). The closest passages are listed below.'
+
+
+COPY_OVERLAP = 0.8
+
+def collapse_copies(pool: list[Hit], context: int, *, overlap: float = COPY_OVERLAP) -> list[Hit]:
+    """Drop candidates that would show the engine the same text again: a chunk of a document within
+    ``context`` characters of a better one (widened, they overlap), or a near-copy of a better one
+    from another site (syndicated news: ``overlap`` of its words shared). Better: earlier in ``pool``."""
+    kept: list[Hit] = []
+    words: list[set[str]] = []
+    for h in pool:
+        w = set(re.findall(r"\w+", h.text.lower()))
+        if any(
+            (k.doc_id == h.doc_id and abs(k.start - h.start) <= 2 * context + len(k.text))
+            or len(w & kw) >= overlap * min(len(w), len(kw))
+            for k, kw in zip(kept, words)
+        ):
+            continue
+        kept.append(h)
+        words.append(w)
+    return kept
 
 
 PERIOD_POOL = 4

@@ -63,28 +63,33 @@ def context(
 
 
 def similarity(ctx: Context, embedder: Any) -> None:
-    """Cosine to the question and weighted term recall, for each sentence and its best window
-    (the sentence with a neighbour); a sentence leaning on the one before inherits its words."""
+    """Weighted term recall and cosine to the question, for each sentence and its best window (the
+    sentence with a neighbour); a sentence leaning on the one before inherits its words. Only
+    sentences sharing a word with the question, alone or with a neighbour, are embedded (the others
+    keep cosine 0: they never become candidates), which halves the engine's time."""
     sents, qt = ctx.sents, ctx.qt
-    embed_idx = [j for j, s in enumerate(sents) if s.usable]
+    clause_weights = {t: w for t, w in ctx.weights.items() if t in qt.clause_terms}
+    for j, s in enumerate(sents):
+        s.lex = nlp.weighted_recall(ctx.weights, s.terms)
+        if clause_weights:
+            s.lex = (1 - CLAUSE_LEX) * s.lex + CLAUSE_LEX * nlp.weighted_recall(clause_weights, s.terms)
+        s.lex_win = max([s.lex] + [nlp.weighted_recall(ctx.weights, s.terms | sents[o].terms) for o in neighbours(ctx, j)])
+        prev = neighbours(ctx, j, after=False)
+        if prev and LEANS_BACK.match(s.text):
+            s.lex = max(s.lex, LEAN_CREDIT * nlp.weighted_recall(ctx.weights, s.terms | sents[prev[0]].terms))
+    embed_idx = [j for j, s in enumerate(sents) if s.usable and s.lex_win > 0] or [
+        j for j, s in enumerate(sents) if s.usable
+    ]
     vecs = nlp.embed_cached(embedder, [ctx.question, qt.clause] + [sents[j].text for j in embed_idx])
     qv = vecs[0] if qt.clause == ctx.question else nlp.normalize_rows(vecs[0] + vecs[1])
     sv = np.zeros((len(sents), vecs.shape[1]), dtype=np.float32)
     sv[embed_idx] = vecs[2:]
-    clause_weights = {t: w for t, w in ctx.weights.items() if t in qt.clause_terms}
     for j, s in enumerate(sents):
         s.cos = float(sv[j] @ qv)
-        s.lex = nlp.weighted_recall(ctx.weights, s.terms)
-        if clause_weights:
-            s.lex = (1 - CLAUSE_LEX) * s.lex + CLAUSE_LEX * nlp.weighted_recall(clause_weights, s.terms)
-        s.cos_win, s.lex_win = s.cos, s.lex
+        s.cos_win = s.cos
         for o in neighbours(ctx, j):
             v = sv[j] + sv[o]
             s.cos_win = max(s.cos_win, float(v @ qv) / max(float(np.linalg.norm(v)), 1e-9))
-            s.lex_win = max(s.lex_win, nlp.weighted_recall(ctx.weights, s.terms | sents[o].terms))
-        prev = neighbours(ctx, j, after=False)
-        if prev and LEANS_BACK.match(s.text):
-            s.lex = max(s.lex, LEAN_CREDIT * nlp.weighted_recall(ctx.weights, s.terms | sents[prev[0]].terms))
 
 
 def neighbours(ctx: Context, j: int, *, before: bool = True, after: bool = True) -> list[int]:
