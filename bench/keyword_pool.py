@@ -3,8 +3,8 @@
 
 The same document road as ``briefing ingest`` up to the chunks (loader, furniture removal,
 token-aware chunks), BM25 over the chunks (``index.search.tokenize``, bm25s) restricted to what
-was published by the as-of date, then the chain's own period preference (``prefer_period`` on
-4k candidates) and widening (``widen``, 1000 characters). Only the dense half and the rerank are
+was published by the as-of date, then the chain's own collapsing of copies, period preference
+(``prefer_period`` on 4k candidates) and widening (``widen``, 1000 characters). Only the dense half and the rerank are
 missing, so the passages lean lexical; ``bench/rtqa.py retrieve`` with the real index replaces them.
 """
 
@@ -17,11 +17,13 @@ from typing import Any
 import numpy as np
 
 
-def keyword_passages(corpus: str, questions: list[dict[str, Any]], k: int) -> Iterator[tuple[dict, list[Any]]]:
+def keyword_passages(
+    corpus: str, questions: list[dict[str, Any]], k: int, *, collapse: bool = True
+) -> Iterator[tuple[dict, list[Any]]]:
     """Per question (asked as of its ``question_date``): the ``k`` passages, as ``Hit`` objects."""
     import bm25s
 
-    from assistant.chain import PERIOD_POOL, prefer_period, widen
+    from assistant.chain import PERIOD_POOL, collapse_copies, prefer_period, widen
     from assistant.config import Settings
     from assistant.timeframe import resolve_timeframe
     from assistant.types import Hit
@@ -61,5 +63,7 @@ def keyword_passages(corpus: str, questions: list[dict[str, Any]], k: int) -> It
                 bm25_rank=rank, title=d.title, source=d.source, url=d.url, published=d.published,
                 published_inferred=d.published_inferred,
             ))  # fmt: skip
+        if collapse:
+            pool = collapse_copies(pool, settings.passage_context_chars)
         hits = prefer_period(pool, resolve_timeframe(q["question"], as_of), as_of, k)
         yield q, widen(hits, by_id, settings.passage_context_chars)

@@ -59,12 +59,15 @@ def load_questions(name: str, limit: int | None = None) -> list[dict[str, Any]]:
     return rows[:limit] if limit else rows
 
 
-def briefing_for(name: str, data: Path, **overrides: Any) -> Any:
+def briefing_for(name: str, data: Path, *, index: bool = True, **overrides: Any) -> Any:
+    """A Briefing on the set's prebuilt index; ``index=False``: without one (engine and embedder only)."""
     from assistant import Briefing
     from assistant.config import Settings
 
     folder = data / SETS[name][0]
-    if not (folder / "DONE").exists():
+    if not index:
+        folder = data / "cache" / "no-index"
+    elif not (folder / "DONE").exists():
         sys.exit(f"{folder} is not built yet (no DONE file)")
     return Briefing(Settings(data_dir=folder, model_cache_dir=data / "models", **overrides))
 
@@ -80,11 +83,17 @@ def retrieve(args: argparse.Namespace) -> None:
     if args.keyword_only:
         from keyword_pool import keyword_passages
 
-        pairs = keyword_passages(str(args.data / "raw" / CORPORA[args.set]), qs, args.k)
+        corpus = str(args.data / "raw" / CORPORA[args.set])
+        pairs = keyword_passages(corpus, qs, args.k, collapse=not args.no_collapse)
     else:
         b = briefing_for(args.set, args.data)
+        if args.no_collapse:
+            import assistant.chain
+
+            assistant.chain.collapse_copies = lambda pool, context: pool
         pairs = ((q, b.retrieve(q["question"], k=args.k, as_of=q["question_date"])) for q in qs)
-    out = cache_path(args.data, args.set + ("-keyword" if args.keyword_only else ""), args.k)
+    name = args.set + ("-keyword" if args.keyword_only else "") + ("-nocollapse" if args.no_collapse else "")
+    out = cache_path(args.data, name, args.k)
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with out.open("w", encoding="utf-8") as f:
@@ -148,7 +157,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def read(args: argparse.Namespace) -> None:
     """The engine and the citation check on cached passages, as the chain runs them."""
-    b = briefing_for(args.set, args.data)
+    b = briefing_for(args.set, args.data, index=False)
     engine = b.engine(args.engine)
     rows = []
     t0 = time.perf_counter()
@@ -207,6 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--details", help="write one JSON line per question here")
     p.add_argument("--keyword-only", action="store_true", help="retrieve: BM25 over the raw corpus, no index")
+    p.add_argument("--no-collapse", action="store_true", help="retrieve: keep copies (to measure collapsing)")
     p.add_argument("--cache", help="read: the cache's name when not the set's (e.g. train-keyword)")
     args = p.parse_args(argv)
     {"retrieve": retrieve, "read": read, "ask": ask}[args.cmd](args)
