@@ -135,6 +135,7 @@ def score_row(q: dict[str, Any], answer: Any) -> dict[str, Any]:
         "citations_valid": strict_contains(quotes, groups) if right else None,
         "reach": strict_contains(" ".join(h.text for h in answer.passages), groups),
         "gold_cited": bool(gold & {c.doc_id for c in answer.citations}),
+        "support": next((float(n.split()[1]) for n in answer.notes if n.startswith("support ")), None),
     }
 
 
@@ -172,6 +173,8 @@ def answer_cached(engine: Any, embedder: Any, question: str, passages: list[Any]
     baseline), the same steps as that chain took: the engine's draft, then the citation check."""
     try:
         from assistant.chain import answer_from_passages
+        from assistant.timeframe import resolve_timeframe
+        from assistant.types import SearchFilters
     except ImportError:
         from assistant.citations import verify
         from assistant.types import Answer
@@ -186,7 +189,17 @@ def answer_cached(engine: Any, embedder: Any, question: str, passages: list[Any]
             engine=engine.name,
             passages=passages,
         )
-    return answer_from_passages(engine, embedder, question, passages, as_of)
+    from assistant.chain import AskState, finish
+    from assistant.engines.base import DraftingEngine
+
+    if not isinstance(engine, DraftingEngine) or not passages:
+        return answer_from_passages(engine, embedder, question, passages, as_of)
+    state = AskState(question, question, as_of, SearchFilters(as_of=as_of), resolve_timeframe(question, as_of))
+    state.passages = passages
+    draft = engine.draft(state)
+    answer = finish(state, draft, engine.name, embedder)
+    answer.notes.append(f"support {draft.support:.4f}")  # the ranker's probability, for threshold curves
+    return answer
 
 
 def ask(args: argparse.Namespace) -> None:
