@@ -162,9 +162,14 @@ def read(args: argparse.Namespace) -> None:
     engine = b.engine(args.engine)
     rows = []
     t0 = time.perf_counter()
-    for q in load_cache(args.data, args.cache or args.set, args.k)[: args.limit]:
+    i, n = (int(x) for x in args.shard.split("/"))
+    for j, q in enumerate(load_cache(args.data, args.cache or args.set, args.k)[: args.limit]):
+        if j % n != i:
+            continue
         as_of = date.fromisoformat(q["question_date"])
         rows.append(score_row(q, answer_cached(engine, b.embedder, q["question"], q["passages"], as_of)))
+        if args.details:  # as it goes: a long run on a busy machine keeps what it did
+            Path(args.details).write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     report(args, rows, time.perf_counter() - t0)
 
 
@@ -229,6 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--details", help="write one JSON line per question here")
     p.add_argument("--keyword-only", action="store_true", help="retrieve: BM25 over the raw corpus, no index")
+    p.add_argument("--shard", default="0/1", help="read: every n-th question from i (i/n), for parallel runs")
     p.add_argument("--no-collapse", action="store_true", help="retrieve: keep copies (to measure collapsing)")
     p.add_argument("--cache", help="read: the cache's name when not the set's (e.g. train-keyword)")
     args = p.parse_args(argv)
