@@ -3,11 +3,23 @@
 from assistant.briefing import Briefing, ChatSession
 from assistant.config import Settings
 from assistant.errors import BriefingError
-from assistant.types import Answer, AnswerDelta, Citation, DocumentInfo, Hit, IngestReport, Turn
+from assistant.types import (
+    Answer,
+    AnswerDelta,
+    Brief,
+    BriefInfo,
+    Citation,
+    DocumentInfo,
+    Hit,
+    IngestReport,
+    Turn,
+)
 
 __all__ = [
     "Answer",
     "AnswerDelta",
+    "Brief",
+    "BriefInfo",
     "Briefing",
     "BriefingError",
     "ChatSession",

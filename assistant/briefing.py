@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from datetime import date
 from functools import cached_property
@@ -11,15 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.errors import NotFoundError
+from assistant.errors import ConfigError, InputError, NotFoundError
 from assistant.types import (
     Answer,
     AnswerDelta,
+    Brief,
+    BriefInfo,
     DocumentInfo,
     DocumentText,
     Hit,
     IngestReport,
+    Retrieved,
     SearchFilters,
+    Status,
     Turn,
 )
 
@@ -42,6 +47,9 @@ class Briefing:
             self.settings = settings.model_copy(update=overrides)
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         self._engines: dict[str, Any] = {}
+        # Writes (ingest, remove) run one at a time, so concurrent callers (server threads, the
+        # watcher, the UI) never race on the same document; readers never wait for it.
+        self._write_lock = threading.RLock()
 
     # -- parts, built on first use --------------------------------------------------------------
     @cached_property
@@ -69,6 +77,11 @@ class Briefing:
         resolved = name if name and name != "auto" else self.settings.resolved_engine()
         if resolved == "auto":
             resolved = self.settings.resolved_engine()
+        if resolved == "openai" and not self.settings.openai_configured:
+            raise ConfigError(
+                "the openai engine is not configured: set OPENAI_API_KEY or BRIEFING_OPENAI_BASE_URL, "
+                "or choose another engine"
+            )
         if resolved not in self._engines:
             self._engines[resolved] = create_engine(resolved, self.settings)
         return self._engines[resolved]
@@ -88,15 +101,36 @@ class Briefing:
 
         if isinstance(inputs, str):
             inputs = [inputs]
-        return ingest(
-            list(inputs),
-            self.settings,
-            self.store,
-            self.embedder,
-            source=source,
-            published=parse_date(published),
-            progress=progress,
-        )
+        with self._write_lock:
+            return ingest(
+                list(inputs),
+                self.settings,
+                self.store,
+                self.embedder,
+                source=source,
+                published=parse_date(published),
+                progress=progress,
+            )
+
+    def ingest_uploads(
+        self,
+        files: list[tuple[str, bytes | Path]],
+        *,
+        urls: list[str] | None = None,
+        source: str | None = None,
+        published: date | str | None = None,
+        progress: Any = None,
+    ) -> IngestReport:
+        """Ingest uploaded files, given as ``(file name, bytes or a temporary path)``, plus ``urls``:
+        each file is kept under ``data_dir/uploads`` by a safe name (uploading it again updates its
+        document) and reported by the name it came with; a refused name or file is a failed item
+        (see ``assistant.uploads``)."""
+        from assistant.uploads import ingest_uploads
+
+        with self._write_lock:  # staging too: two uploads of one name never race
+            return ingest_uploads(
+                self, files, urls=urls, source=source, published=published, progress=progress
+            )
 
     def documents(self) -> list[DocumentInfo]:
         """Every stored document, newest first."""
@@ -110,9 +144,14 @@ class Briefing:
         return DocumentText(info=found[0], text=found[1])
 
     def remove(self, doc_id: str) -> None:
-        """Delete a document and its chunks; ``NotFoundError`` if absent."""
-        if not self.store.remove(doc_id):
-            raise NotFoundError(f"no document with id {doc_id!r} (see `briefing docs`)")
+        """Delete a document and its chunks (and its uploaded copy); ``NotFoundError`` if absent."""
+        from assistant.uploads import forget_upload
+
+        with self._write_lock:
+            info = self.store.infos([doc_id]).get(doc_id)
+            if info is None or not self.store.remove(doc_id):
+                raise NotFoundError(f"no document with id {doc_id!r} (see `briefing docs`)")
+            forget_upload(self.settings, info.origin)
 
     # -- search and answers -----------------------------------------------------------------------
     def search(
@@ -142,6 +181,8 @@ class Briefing:
         from assistant.chain import build_retrieval
 
         kwargs.pop("engine", None)
+        kwargs.pop("steps", None)
+        self.check_question(question)
         out = build_retrieval(self.engine(), self.searcher, default_k=self.settings.k).invoke(
             self._payload(question, **kwargs)
         )
@@ -162,15 +203,34 @@ class Briefing:
         since: date | str | None = None,
         until: date | str | None = None,
         as_of: date | str | None = None,
-    ) -> Iterator[AnswerDelta | Answer]:
-        """Yield draft pieces (``AnswerDelta``) and finally the verified ``Answer``."""
+        steps: bool = False,
+    ) -> Iterator[Retrieved | AnswerDelta | Answer]:
+        """Draft pieces (``AnswerDelta``) and finally the verified ``Answer``. Bad arguments raise
+        here, before the first piece, so a server can still refuse them with a 4xx.
+
+        With ``steps``, a ``Retrieved`` event with the passages found comes first, so a UI can show
+        the search step before the answer without searching twice.
+        """
         payload = self._payload(
             question, history=history, k=k, sources=sources, since=since, until=until, as_of=as_of
         )
-        yield from self.chain(engine).stream(payload)
+        return iter(self.chain(engine).stream({**payload, "steps": steps}))
 
-    @staticmethod
+    def check_question(self, question: str) -> None:
+        """Refuse an empty or over-long question (``InputError``) with a message that says what to do."""
+        from assistant.chain import EMPTY_QUESTION
+
+        if not (question or "").strip():
+            raise InputError(EMPTY_QUESTION)
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InputError(
+                f"question too long: {len(question)} characters > {limit} limit "
+                "(BRIEFING_MAX_QUESTION_CHARS); ask a shorter question"
+            )
+
     def _payload(
+        self,
         question: str,
         *,
         history: list[Turn] | None = None,
@@ -182,6 +242,7 @@ class Briefing:
     ) -> dict[str, Any]:
         from index.search import parse_date
 
+        self.check_question(question)
         return {
             "question": question,
             "history": list(history or []),
@@ -190,22 +251,101 @@ class Briefing:
             "as_of": parse_date(as_of),
         }
 
+    # -- briefs -------------------------------------------------------------------------------
+    def brief(
+        self,
+        date: date | str | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: list[str] | None = None,
+        topic: str | None = None,
+        max_words: int | None = None,
+        engine: str | None = None,
+        as_of: date | str | None = None,
+        *,
+        save: bool = True,
+    ) -> Brief:
+        """A cited draft of what was published in a period (default: the day before ``as_of``,
+        itself default today), stored unless ``save=False``; ``EmptyPeriodError`` when the period
+        (and scope) holds no documents. See ``assistant.briefs``."""
+        from datetime import date as _date
+
+        from assistant.briefs import MIN_WORDS, resolve_period
+        from assistant.briefs.draft import draft
+        from assistant.briefs.grouping import group
+        from assistant.briefs.material import gather
+        from assistant.errors import BriefingError, EmptyPeriodError
+        from assistant.types import BriefScope
+        from index.search import parse_date
+
+        today = parse_date(as_of) or _date.today()
+        since_d, until_d = resolve_period(parse_date(date), parse_date(since), parse_date(until), today)
+        words = max_words or self.settings.brief_max_words
+        if words < MIN_WORDS:
+            raise BriefingError(f"--max-words {words} is too short for a brief; give at least {MIN_WORDS}")
+        scope = BriefScope(
+            sources=sorted(set(sources)) if sources else None, topic=(topic or "").strip() or None
+        )
+        material = gather(self.store, self.embedder, since_d, until_d, scope.sources, scope.topic)
+        if not material.docs:
+            what = "".join(
+                [f" from {', '.join(scope.sources)}" if scope.sources else "", f" on {scope.topic!r}" if scope.topic else ""]
+            )
+            raise EmptyPeriodError(
+                f"no documents between {since_d} and {until_d}{what} (by published date); "
+                "ingest some or choose another period (`briefing docs` lists the dates)"
+            )
+        previous = self.brief_store.previous(scope, until_d)
+        previous_docs = {c.doc_id for _t, cits in previous.cited_points() for c in cits} if previous else set()
+        name = engine if engine and engine != "auto" else self.settings.resolved_engine()
+        eng = self.engine(name) if name != "extractive" else None
+        brief = draft(
+            material,
+            group(material, previous_docs),
+            as_of=today,
+            scope=scope,
+            max_words=words,
+            embedder=self.embedder,
+            engine=eng,
+            engine_name=name,
+            previous=previous,
+        )
+        if save:
+            self.brief_store.save(brief)
+        return brief
+
+    def briefs(self) -> list[BriefInfo]:
+        """The stored briefs, newest period first."""
+        return self.brief_store.list()
+
+    def get_brief(self, brief_id: str) -> Brief:
+        """A stored brief; ``NotFoundError`` if absent."""
+        return self.brief_store.get(brief_id)
+
+    @cached_property
+    def brief_store(self) -> Any:
+        from assistant.briefs.storage import BriefStore
+
+        return BriefStore(self.settings.briefs_path)
+
     def chat(self, **defaults: Any) -> ChatSession:
         """A conversation that keeps history, so follow-up questions resolve."""
         return ChatSession(self, **defaults)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> Status:
         """What is answering and where the index lives (for UIs and health checks)."""
         from index.store import describe_location
 
-        return {
-            "engine": self.settings.resolved_engine(),
-            "model": self.settings.model if self.settings.resolved_engine() == "openai" else None,
-            "embedding_model": self.embedder.name,
-            "index": describe_location(self.settings),
-            "documents": self.store.count_documents(),
-            "chunks": self.store.count_chunks(),
-        }
+        engine = self.settings.resolved_engine()
+        models = {"openai": self.settings.model, "local": self.settings.local_model}
+        return Status(
+            engine=engine,
+            model=models.get(engine),
+            embedding_model=self.embedder.name,
+            index=describe_location(self.settings),
+            documents=self.store.count_documents(),
+            chunks=self.store.count_chunks(),
+        )
 
 
 class ChatSession:
@@ -220,7 +360,7 @@ class ChatSession:
     def ask(self, question: str, **kwargs: Any) -> Answer:
         return final_answer(self.stream(question, **kwargs))
 
-    def stream(self, question: str, **kwargs: Any) -> Iterator[AnswerDelta | Answer]:
+    def stream(self, question: str, **kwargs: Any) -> Iterator[Retrieved | AnswerDelta | Answer]:
         for event in self.briefing.stream(question, history=self.history, **{**self.defaults, **kwargs}):
             if isinstance(event, Answer):
                 self.history += [
@@ -235,7 +375,7 @@ class ChatSession:
         self.answers.clear()
 
 
-def final_answer(events: Iterator[AnswerDelta | Answer]) -> Answer:
+def final_answer(events: Iterator[Retrieved | AnswerDelta | Answer]) -> Answer:
     """The verified ``Answer`` that ends a stream (the drafts before it are dropped)."""
     final = None
     for event in events:
@@ -249,12 +389,11 @@ def final_answer(events: Iterator[AnswerDelta | Answer]) -> Answer:
 def _filters(
     sources: list[str] | None = None, since: date | str | None = None, until: date | str | None = None
 ) -> SearchFilters:
-    from assistant.errors import BriefingError
     from index.search import parse_date
 
     f = SearchFilters(
         sources=list(sources) if sources else None, since=parse_date(since), until=parse_date(until)
     )
     if f.since and f.until and f.since > f.until:
-        raise BriefingError(f"--since {f.since} is after --until {f.until}")
+        raise InputError(f"since {f.since} is after until {f.until}: swap them")
     return f

@@ -1,9 +1,10 @@
-"""The answering chain (LCEL): condense -> retrieve -> engine -> verify citations -> ``Answer``.
+"""The answering chain (LCEL): condense -> retrieve -> engine -> conflicts -> verify citations -> ``Answer``.
 
 Input: a dict with ``question`` and optional ``history`` (list of Turn), ``filters``
-(SearchFilters), ``k``, ``as_of``; it becomes a typed ``AskState`` (the period the question names
-resolved once) that the steps pass on. ``invoke`` returns an ``Answer``; ``stream`` yields
-``AnswerDelta`` pieces of the draft, then the verified ``Answer``. An engine that drafts
+(SearchFilters), ``k``, ``as_of``, ``steps``; it becomes a typed ``AskState`` (the period the question
+names resolved once) that the steps pass on. ``invoke`` returns an ``Answer``; ``stream`` yields
+``AnswerDelta`` pieces of the draft, then the verified ``Answer`` (with ``steps`` true in the
+input, a ``Retrieved`` event with the passages comes first). An engine that drafts
 (``DraftingEngine``) returns a typed ``Draft`` whose ``abstained`` field says whether it answered.
 """
 
@@ -19,9 +20,9 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from assistant.engines.base import ABSTAIN_SENTINEL, Draft, DraftingEngine, Engine
+from assistant.engines.base import ABSTAIN_SENTINEL, Draft, DraftingEngine, Engine, is_abstention
 from assistant.timeframe import Timeframe, resolve_timeframe
-from assistant.types import Answer, AnswerDelta, Hit, SearchFilters, Turn
+from assistant.types import Answer, AnswerDelta, Conflict, Hit, Retrieved, SearchFilters, Turn
 
 
 @dataclass
@@ -36,6 +37,7 @@ class AskState:
     frame: Timeframe | None
     history: list[Turn] = field(default_factory=list)
     k: int | None = None
+    steps: bool = False  # stream a ``Retrieved`` event before the answer
     passages: list[Hit] = field(default_factory=list)
     t0: float = field(default_factory=time.perf_counter)
 
@@ -43,19 +45,21 @@ class AskState:
 def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int) -> Runnable:
     """Wire the steps; each is a small function, so the chain reads top to bottom."""
 
-    def generate(inputs: Iterator[AskState]) -> Iterator[AnswerDelta | Answer]:
+    def generate(inputs: Iterator[AskState]) -> Iterator[Retrieved | AnswerDelta | Answer]:
         for state in inputs:
+            if state.steps:
+                yield Retrieved(standalone_question=state.standalone, passages=state.passages)
             draft = Draft("", abstained=True, reason="no passages")
             if state.passages:
                 pieces: list[str] = []
+                typed: Draft | None = None
                 for piece in run_engine(engine, state):
                     if isinstance(piece, Draft):
-                        draft = piece
+                        typed = piece
                     else:
                         pieces.append(piece)
                         yield AnswerDelta(text=piece)
-                if pieces:
-                    draft = Draft.from_text("".join(pieces))
+                draft = typed or Draft.from_text("".join(pieces))
             yield finish(state, draft, engine.name, embedder)
 
     return build_retrieval(engine, searcher, default_k=default_k) | RunnableGenerator(generate, name="answer")
@@ -73,19 +77,24 @@ def run_engine(engine: Engine, state: AskState) -> Iterator[str | Draft]:
 
 
 def finish(state: AskState, draft: Draft, engine_name: str, embedder: Any) -> Answer:
-    """Verify the draft's citations and build the ``Answer``; an abstaining draft cites nothing."""
+    """Note conflicts between sources, verify the draft's citations and build the ``Answer``;
+    an abstaining draft cites nothing."""
+    from assistant import conflicts
     from assistant.citations import verify
 
     passages = state.passages
     frame, filters = state.frame, state.filters
     since, until = (frame.since, frame.until) if frame else (filters.since, filters.until)
+    disagree: list[Conflict] = []
     if not passages or draft.abstained:
         text = draft.text.strip() or abstention(state.question, since, until)
         citations, verdicts, abstained = [], [], True
     else:
-        v = verify(draft.text, passages, embedder)
+        annotated, found = conflicts.annotate(state.standalone, draft.text, passages)
+        v = verify(annotated, passages, embedder)
         text, citations, verdicts, abstained = v.text, v.citations, v.verdicts, v.abstained
-        if abstained:
+        disagree = conflicts.resolve(found, passages, citations, text)
+        if abstained and not is_abstention(text):
             text = abstention(state.question, since, until)
     return Answer(
         question=state.question,
@@ -97,6 +106,7 @@ def finish(state: AskState, draft: Draft, engine_name: str, embedder: Any) -> An
         verdicts=verdicts,
         passages=passages,
         notes=period_notes(citations, frame),
+        conflicts=disagree,
         as_of=state.as_of,
         since=since,
         until=until,
@@ -116,6 +126,9 @@ def answer_from_passages(engine: Engine, embedder: Any, question: str, passages:
     return finish(state, draft, engine.name, embedder)
 
 
+EMPTY_QUESTION = "empty question: ask something about the indexed documents"
+
+
 def build_retrieval(engine: Engine, searcher: Any, *, default_k: int) -> Runnable:
     """The first half of the chain: condense the question, resolve its period, retrieve passages."""
     return RunnableLambda(partial(_prepare, engine), name="condense") | RunnableLambda(
@@ -126,9 +139,9 @@ def build_retrieval(engine: Engine, searcher: Any, *, default_k: int) -> Runnabl
 def _prepare(engine: Engine, x: dict[str, Any]) -> AskState:
     question = (x.get("question") or "").strip()
     if not question:
-        from assistant.errors import BriefingError
+        from assistant.errors import InputError
 
-        raise BriefingError("empty question: ask something about the indexed documents")
+        raise InputError(EMPTY_QUESTION)
     history = x.get("history") or []
     filters = x.get("filters") or SearchFilters()
     if x.get("as_of"):
@@ -145,6 +158,7 @@ def _prepare(engine: Engine, x: dict[str, Any]) -> AskState:
         frame=None if explicit else resolve_timeframe(question, as_of),
         history=history,
         k=x.get("k"),
+        steps=bool(x.get("steps")),
     )
 
 

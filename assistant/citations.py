@@ -47,11 +47,12 @@ RECALL_HIGH, COS_WITH_HIGH_RECALL = 0.75, 0.50
 RECALL_MID, COS_WITH_MID_RECALL = 0.50, 0.70
 PLAIN_RECALL_SHORT, COS_SHORT = 0.66, 0.35
 
-# Discourse openers that say nothing about the sources ("However, ...", "According to [2], ...").
+# Discourse openers that say nothing about the sources ("However, ...", "According to [2], ...") and the
+# lead-ins of the sentences ``assistant.conflicts`` adds (its LEADS), which quote a passage after them.
 _OPENER_RE = re.compile(
     r"^\W*(however|additionally|in addition|also|meanwhile|moreover|furthermore|overall|in summary|in short|"
     r"notably|still|yet|but|and|so|as a result|according to (?:the )?(?:sources?|passages?|reports?|"
-    r"articles?)(?: \d+)?)\s*,?\s+",
+    r"articles?)(?: \d+)?|other sources disagree:|a more recent source says:|more sources say:)\s*,?\s+",
     re.IGNORECASE,
 )
 
@@ -432,3 +433,21 @@ def _abstention(question: str | None) -> str:
 
         return abstention(question)
     return f"{ABSTAIN_SENTINEL}."
+
+
+def check_claims(pairs: list[tuple[str, Hit]], embedder: Any) -> list[Support]:
+    """``verify``'s sentence-level check for claims that each cite one passage (a brief's points):
+    one ``Support`` per (claim, passage), all embedded in one batch."""
+    if not pairs:
+        return []
+    spans = [nlp.split_sentences(h.text) for _c, h in pairs]
+    cores = [claim_core(c) for c, _h in pairs]
+    texts = cores + [h.text[a:b] for (_c, h), sp in zip(pairs, spans) for a, b in sp]
+    vecs = nlp.embed_cached(embedder, texts)
+    out = []
+    pos = len(pairs)
+    for i, ((_c, h), sp) in enumerate(zip(pairs, spans)):
+        view = _PassageView(h, vecs[pos : pos + len(sp)], sp)
+        pos += len(sp)
+        out.append(support(cores[i], vecs[i], view))
+    return out

@@ -14,6 +14,10 @@ Examples:
   briefing ingest assistant/sample            # the sample corpus
   briefing search "drones intercepted over Kyiv" --json
   briefing ask "How many drones were intercepted?" --json
+  briefing ui                                 # the chat workspace on http://127.0.0.1:7860
+  briefing model-server --model qwen-0.5b     # the local model for the openai engine
+  briefing serve --port 7860                  # REST API + UI; a client: assistant.client.Client
+  briefing brief --date 2024-11-02 --format md   # a cited brief of that day
 """
 
 
@@ -63,7 +67,50 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.add_argument("--details", metavar="FILE", help="write per-question results to FILE (JSONL)")
 
+    s = sub.add_parser("brief", help="draft a cited brief of a period (default: the day before --as-of)")
+    s.add_argument("--date", metavar="DATE", help="the one day to brief (YYYY-MM-DD)")
+    s.add_argument("--since", metavar="DATE", help="first day of the period")
+    s.add_argument("--until", metavar="DATE", help="last day of the period (default: --as-of)")
+    s.add_argument("--source", action="append", help="only this source (repeatable)")
+    s.add_argument("--topic", help="only documents about this topic")
+    s.add_argument("--max-words", type=int, help="length limit, the source list aside (default 800)")
+    s.add_argument("--engine", choices=["auto", "extractive", "openai", "local"], help="drafting engine")
+    s.add_argument("--as-of", metavar="DATE", help="the date the brief is written on (default: today)")
+    s.add_argument("--format", choices=["md", "html", "json"], default="md", help="output format (default md)")
+    s.add_argument("--out", metavar="FILE", help="write the brief to FILE instead of printing it")
+    s.add_argument("--show", metavar="ID", help="reopen a stored brief instead of drafting one")
+
+    s = sub.add_parser("briefs", help="list stored briefs")
+    s.add_argument("--json", action="store_true")
+
     sub.add_parser("status", help="show engine, embedding model and index location")
+
+    s = sub.add_parser("serve", help="serve the REST API (/api/v1) and the web UI to a team")
+    s.add_argument(
+        "--host",
+        help="address to bind (default: BRIEFING_HOST, 127.0.0.1); off loopback BRIEFING_API_TOKEN is required",
+    )
+    s.add_argument("--port", type=int, help="port (default: BRIEFING_PORT, 7860)")
+    s.add_argument("--no-ui", action="store_true", help="serve the REST API only")
+    s.add_argument("--fd", type=int, help="serve on this inherited listening socket (socket activation)")
+
+    s = sub.add_parser("ui", help="the chat workspace in the browser (ingests the sample corpus when empty)")
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; others need BRIEFING_UI_AUTH)",
+    )
+    s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+
+    s = sub.add_parser(
+        "model-server",
+        help="serve the local model over llama.cpp's OpenAI-compatible API (for the openai engine)",
+        description="Serve a local GGUF model (BRIEFING_LOCAL_MODEL) at http://HOST:PORT/v1 until Ctrl-C. "
+        "Point the openai engine at it: BRIEFING_OPENAI_BASE_URL=http://HOST:PORT/v1.",
+    )
+    s.add_argument("--model", help="smollm2 | qwen-0.5b | qwen-1.5b | PATH.gguf (default: BRIEFING_LOCAL_MODEL)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     return p
 
 
@@ -109,17 +156,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _briefing() -> Any:
+def _settings() -> Any:
     from pydantic import ValidationError
 
-    from assistant import Briefing
     from assistant.config import Settings
     from assistant.errors import ConfigError
 
     try:
-        return Briefing(Settings())
+        return Settings()
     except ValidationError as exc:
         raise ConfigError(f"invalid settings: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
+
+
+def _briefing() -> Any:
+    from assistant import Briefing
+
+    return Briefing(_settings())
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -238,6 +290,9 @@ def _stream_answer(events: Any) -> Any:
     return None
 
 
+_WHY = {"draft": "its best-supported passage", "fresher": "a more recent source", "more": "more sources"}
+
+
 def format_answer(a: Any) -> str:
     """An answer with its numbered sources, as plain text for a terminal."""
     lines = [a.answer, ""]
@@ -258,6 +313,10 @@ def format_answer(a: Any) -> str:
         if "instructions" in c.flags:
             lines.append("    Warning: this source holds text addressed to an AI assistant (not quoted).")
     lines.extend(f"Note: {n}" for n in a.notes)
+    lines.extend(
+        f"Conflict: [{c.n}] gives {c.value!r}; the answer prefers {c.preferred!r} ({_WHY[c.reason]})."
+        for c in a.conflicts
+    )
     period = f", period {a.since or '...'} to {a.until or '...'}" if (a.since or a.until) else ""
     lines.append(f"-- {a.engine} engine, as of {a.as_of}{period}, {a.latency_ms:.0f} ms")
     return "\n".join(lines)
@@ -291,9 +350,104 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_brief(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from assistant.briefs.render import render
+    from assistant.errors import EmptyPeriodError
+
+    b = _briefing()
+    if args.show:
+        brief = b.get_brief(args.show)
+    else:
+        try:
+            brief = b.brief(
+                date=args.date,
+                since=args.since,
+                until=args.until,
+                sources=args.source,
+                topic=args.topic,
+                max_words=args.max_words,
+                engine=args.engine,
+                as_of=args.as_of,
+            )
+        except EmptyPeriodError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    text = render(brief, args.format)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"brief {brief.id}: {brief.words} words, {len(brief.sources)} sources -> {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_briefs(args: argparse.Namespace) -> int:
+    infos = _briefing().briefs()
+    if args.json:
+        print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2, ensure_ascii=False))
+        return 0
+    if not infos:
+        print("no briefs yet: briefing brief")
+        return 0
+    for i in infos:
+        period = str(i.since) if i.since == i.until else f"{i.since}..{i.until}"
+        scope = " ".join(filter(None, [",".join(i.scope.sources or []), i.scope.topic or ""])) or "all"
+        print(
+            f"{i.id:<20} {period:<22} {i.engine:<10} {i.words:>4} words {i.n_sections:>3} sections "
+            f"{i.n_documents:>3} sources  scope: {scope}"
+        )
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
-    for key, value in _briefing().status().items():
+    for key, value in _briefing().status().model_dump().items():
         print(f"{key:<16} {value}")
+    return 0
+
+
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.briefing import SAMPLE_DIR
+    from ui.access import check_bind
+
+    b = _briefing()
+    check_bind(b, args.host)  # off loopback without credentials: a one-line error before any work
+    from ui.app import launch  # gradio loads here, not for other commands
+
+    if not b.documents():
+        print(f"the index is empty: ingesting the sample corpus ({SAMPLE_DIR})", flush=True)
+        _print_report(b.ingest([str(SAMPLE_DIR)]))
+    launch(b, args.host, args.port)
+    return 0
+
+
+def _cmd_model_server(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from assistant.engines.local import serve_model
+
+    settings = _briefing().settings
+    model = args.model or settings.local_model
+    server, base_url = serve_model(settings, host=args.host, port=args.port, model=model)
+    print(f"serving {model} at {base_url}", flush=True)
+    print(f"  use it: BRIEFING_ENGINE=openai BRIEFING_OPENAI_BASE_URL={base_url} BRIEFING_MODEL={model}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    print("model server stopped", file=sys.stderr)
+    del server
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.server import serve
+
+    serve(_settings(), host=args.host, port=args.port, ui=not args.no_ui, fd=args.fd)
     return 0
 
 
@@ -306,6 +460,11 @@ _COMMANDS = {
     "chat": _cmd_chat,
     "eval": _cmd_eval,
     "status": _cmd_status,
+    "ui": _cmd_ui,
+    "model-server": _cmd_model_server,
+    "serve": _cmd_serve,
+    "brief": _cmd_brief,
+    "briefs": _cmd_briefs,
 }
 
 if __name__ == "__main__":

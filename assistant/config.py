@@ -6,10 +6,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from typing import Literal
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from index.settings import IndexSettings
 
@@ -24,13 +28,56 @@ class Settings(IndexSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
-    local_model_path: str | None = None
+    answer_max_tokens: int = Field(default=1024, ge=16, description="Longest answer the openai engine asks for.")
+    local_model: str = Field(
+        default="smollm2", description="smollm2 | qwen-0.5b | qwen-1.5b, or the path of a GGUF file (local engine)."
+    )
+    local_threads: int | None = Field(default=None, ge=1, description="CPU threads for the local model; default: all.")
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
     abstain_threshold: float | None = Field(
         default=None,
         description="Minimum probability that the best sentence answers (extractive); None: the threshold chosen with the model.",
     )
+    max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused.")
+
+    # Workspace (briefing ui)
+    ui_auth: SecretStr | None = Field(
+        default=None, description="'user:password' the UI asks for; required to bind a non-loopback address."
+    )
+
+    # Server (`briefing serve`)
+    host: str = Field(default="127.0.0.1", description="Address `briefing serve` binds.")
+    port: int = Field(default=7860, ge=0, le=65535)
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token the REST API requires; mandatory off loopback."
+    )
+    max_request_kb: int = Field(
+        default=256, ge=1, description="Largest JSON request body; uploads are limited by max_file_mb."
+    )
+    watch_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Folders, files and feed URLs the server ingests as they change."
+    )
+    watch_interval_s: float = Field(default=300.0, gt=0, description="Seconds between two watch scans.")
+    brief_time: time | None = Field(
+        default=None, description="Local time (HH:MM) at which the server drafts the daily briefing."
+    )
+
+    @field_validator("watch_paths", mode="before")
+    @classmethod
+    def _split_paths(cls, v: object) -> object:
+        """``BRIEFING_WATCH_PATHS="inbox, https://example.org/feed.xml"``: comma-separated in the environment."""
+        if isinstance(v, str):
+            return [part.strip() for part in v.split(",") if part.strip()]
+        return v
+
+    # Briefs
+    briefs_dir: Path | None = Field(default=None, description="Where briefs are stored; default data_dir/briefs.")
+    brief_max_words: int = Field(default=800, ge=50, description="Default length of a brief, the source list aside.")
+
+    @property
+    def briefs_path(self) -> Path:
+        return self.briefs_dir or self.data_dir / "briefs"
 
     @property
     def api_key(self) -> str | None:
@@ -48,3 +95,14 @@ class Settings(IndexSettings):
         if self.engine != "auto":
             return self.engine
         return "openai" if self.openai_configured else "extractive"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine (servers bound anywhere else need
+    credentials: ``api_token`` for the API, ``ui_auth`` for the workspace)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

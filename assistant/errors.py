@@ -1,5 +1,29 @@
 """The error hierarchy, defined in ``index.errors`` (below both layers) and re-exported here."""
 
-from index.errors import BriefingError, ConfigError, EngineError, LoadError, NotFoundError, StoreError
+from index.errors import (
+    AuthError,
+    BriefingError,
+    ConfigError,
+    EmptyPeriodError,
+    EngineError,
+    InputError,
+    LoadError,
+    NotFoundError,
+    ServerError,
+    StoreError,
+    TooLargeError,
+)
 
-__all__ = ["BriefingError", "ConfigError", "EngineError", "LoadError", "NotFoundError", "StoreError"]
+__all__ = [
+    "AuthError",
+    "BriefingError",
+    "ConfigError",
+    "EmptyPeriodError",
+    "EngineError",
+    "InputError",
+    "LoadError",
+    "NotFoundError",
+    "ServerError",
+    "StoreError",
+    "TooLargeError",
+]

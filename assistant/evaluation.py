@@ -3,13 +3,20 @@
 A case is a JSON line: ``question``, ``answer_contains_any`` (groups of alternatives; a right
 answer holds one alternative of every group), ``answerable``, optional ``gold_doc_ids``,
 ``question_date`` (the as-of date for relative time) and ``split``.
+
+Matching is strict (``mentions``): an alternative counts as whole words, case-insensitive ("100"
+does not match "1000" or "100.5", "Fox" does not match "Foxconn"), and an answer longer than
+``MAX_ANSWER_CHARS`` does not count as right however much it holds (a long quote that happens to
+contain the words is not an answer). Every scorer (this module, ``bench/rgb.py``, the tests) uses it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +44,36 @@ def load_cases(path: str | Path, split: str | None = None) -> list[dict[str, Any
     return cases
 
 
+MAX_ANSWER_CHARS = 300
+"""An answer longer than this (markers included) is not counted as right."""
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+@lru_cache(maxsize=4096)
+def _phrase_re(phrase: str) -> re.Pattern[str]:
+    """``phrase`` as whole words: no letter or digit may touch its letter/digit ends, and a number
+    is not the start or end of a longer one ("100" in "1,000" or "100.5")."""
+    body = r"\s+".join(re.escape(w) for w in phrase.translate(_QUOTES).split())
+    head = r"(?<![^\W_])(?<!\d[.,])" if phrase[:1].isalnum() else ""
+    tail = r"(?![^\W_])(?![.,]\d)" if phrase[-1:].isalnum() else ""
+    return re.compile(head + body + tail, re.IGNORECASE)
+
+
+def mentions(text: str, phrase: str) -> bool:
+    """Whether ``text`` states ``phrase`` as whole words (case-insensitive, spacing and curly quotes
+    normalised): "$425 million" is in "a $425 million deal", "100" is not in "1000"."""
+    return bool(phrase.strip()) and bool(_phrase_re(phrase.strip()).search(text.translate(_QUOTES)))
+
+
 def contains_facts(text: str, groups: list[list[str]]) -> bool:
-    """True when ``text`` holds at least one alternative of every group (case-insensitive)."""
-    low = text.lower()
-    return all(any(alt.lower() in low for alt in group) for group in groups)
+    """True when ``text`` mentions at least one alternative of every group (``mentions``)."""
+    return all(any(mentions(text, alt) for alt in group) for group in groups)
+
+
+def answer_correct(answer: str, groups: list[list[str]]) -> bool:
+    """A right answer: it holds every fact and is no longer than ``MAX_ANSWER_CHARS``."""
+    return len(answer) <= MAX_ANSWER_CHARS and contains_facts(answer, groups)
 
 
 def _rank(doc_ids: list[str], gold: set[str]) -> int | None:
@@ -80,7 +113,8 @@ def run_eval(
         t0 = time.perf_counter()
         a = briefing.ask(case["question"], engine=engine, k=k, as_of=case.get("question_date"))
         latency = (time.perf_counter() - t0) * 1000
-        correct = (not a.abstained and contains_facts(a.answer, groups)) if answerable else a.abstained
+        holds = not a.abstained and contains_facts(a.answer, groups)
+        correct = (holds and len(a.answer) <= MAX_ANSWER_CHARS) if answerable else a.abstained
         quotes = " ".join(c.quote for c in a.citations)
         row: dict[str, Any] = {
             "id": case.get("id"),
@@ -88,6 +122,8 @@ def run_eval(
             "answerable": answerable,
             "abstained": a.abstained,
             "correct": correct,
+            "too_long": answerable and holds and not correct,
+            "conflicts": len(a.conflicts),
             "answer": a.answer,
             "answer_chars": len(a.answer),
             "latency_ms": latency,
@@ -124,6 +160,8 @@ def summarise(rows: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:
         **meta,
         "questions": len(rows),
         "answer_accuracy": sum(r["correct"] for r in answerable) / len(answerable) if answerable else None,
+        "answers_cut_too_long": sum(bool(r.get("too_long")) for r in answerable),
+        "answers_flagging_conflicts": sum(bool(r.get("conflicts")) for r in rows),
         "abstention_accuracy": sum(r["abstained"] == (not r["answerable"]) for r in rows) / len(rows),
         "unanswerable_abstained": (
             sum(r["abstained"] for r in rows if not r["answerable"])

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+from index.dates import WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,9 @@ def resolve_timeframe(question: str, as_of: date) -> Timeframe | None:
         m = re.search(pattern, q)
         if m:
             return Timeframe(since, until, m.group(0))
-    m = re.search(r"\bon (" + "|".join(_WEEKDAYS) + r")\b", q)
+    m = re.search(r"\bon (" + "|".join(WEEKDAYS) + r")\b", q)
     if m:
-        back = (as_of.weekday() - _WEEKDAYS.index(m.group(1))) % 7 or 7
+        back = (as_of.weekday() - WEEKDAYS.index(m.group(1))) % 7 or 7
         day = as_of - timedelta(days=back)
         return Timeframe(day, day, m.group(0))
     return None

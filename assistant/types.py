@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -10,15 +10,29 @@ from pydantic import BaseModel, Field
 from index.types import DocumentInfo, Hit, IngestItem, IngestReport, SearchFilters
 
 __all__ = [
+    "Actor",
     "Answer",
+    "Brief",
+    "BriefDiff",
+    "BriefInfo",
+    "BriefPoint",
+    "BriefScope",
+    "BriefSection",
+    "BriefSource",
     "Citation",
+    "Conflict",
     "DocumentInfo",
+    "FigureChange",
     "Hit",
     "IngestItem",
     "IngestReport",
+    "KeyFigure",
+    "Retrieved",
     "SearchFilters",
     "SentenceVerdict",
+    "Status",
     "Turn",
+    "WatchItem",
 ]
 
 
@@ -52,6 +66,18 @@ class Citation(BaseModel):
     )
 
 
+class Conflict(BaseModel):
+    """Another source giving a different value for what was asked, and which value the answer prefers."""
+
+    value: str = Field(description="The other value, as the source writes it.")
+    n: int = Field(description="The citation number of the source that gives it.")
+    doc_id: str
+    preferred: str = Field(description="The value the answer gives first.")
+    reason: Literal["draft", "fresher", "more"] = Field(
+        description="Why: the engine's choice kept (draft), or the other value from a fresher source or more sources."
+    )
+
+
 class SentenceVerdict(BaseModel):
     """Whether one sentence of a draft answer is supported by the passages it cites."""
 
@@ -74,7 +100,10 @@ class Answer(BaseModel):
     engine: str
     verdicts: list[SentenceVerdict] = Field(default_factory=list)
     passages: list[Hit] = Field(default_factory=list, description="What retrieval handed to the engine.")
-    notes: list[str] = Field(default_factory=list, description="Caveats, e.g. a source older than the period asked about.")
+    notes: list[str] = Field(
+        default_factory=list, description="Caveats, e.g. a source older than the period asked about."
+    )
+    conflicts: list[Conflict] = Field(default_factory=list, description="Sources that disagree on the asked value.")
     as_of: date | None = None
     since: date | None = None
     until: date | None = None
@@ -105,6 +134,7 @@ class Answer(BaseModel):
             "abstained": self.abstained,
             "engine": self.engine,
             "notes": self.notes,
+            "conflicts": [c.model_dump() for c in self.conflicts],
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "verdicts": [v.model_dump() for v in self.verdicts],
         }
@@ -122,8 +152,180 @@ class AnswerDelta(BaseModel):
         return other
 
 
+class Retrieved(BaseModel):
+    """The search step of a stream (only with ``steps=True``): the passages the engine is handed."""
+
+    standalone_question: str
+    passages: list[Hit] = Field(default_factory=list)
+
+    def __add__(self, other: AnswerDelta | Answer) -> AnswerDelta | Answer:
+        # Aggregating a stream keeps what the answer step produced; the passages are in the Answer.
+        return other
+
+
 class DocumentText(BaseModel):
     """A stored document with its full normalised text (what citations point into)."""
 
     info: DocumentInfo
     text: str
+
+
+class Status(BaseModel):
+    """What is answering and where the index lives (``Briefing.status``)."""
+
+    engine: str
+    model: str | None = None
+    embedding_model: str
+    index: str
+    documents: int
+    chunks: int
+# ---------------------------------------------------------------------------------------------
+# Briefs: a cited draft of what happened in a period (assistant.briefs)
+
+PointStatus = Literal["new", "continuing", "updated"]
+
+
+class BriefPoint(BaseModel):
+    """One cited statement of a brief: a source's sentence (extractive) or a verified rewrite."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    status: PointStatus | None = Field(default=None, description="Against the previous brief of the scope.")
+
+
+class BriefSection(BaseModel):
+    """One development: documents grouped by their embeddings, with its key points."""
+
+    title: str
+    points: list[BriefPoint] = Field(default_factory=list)
+    doc_ids: list[str] = Field(default_factory=list)
+    n_sources: int = Field(default=0, description="Independent sources (distinct source names).")
+    latest: date | None = None
+    status: Literal["new", "continuing"] | None = None
+
+
+class KeyFigure(BaseModel):
+    """A number a source states, what it counts, and where it says so."""
+
+    value: str
+    counts: str
+    key: str = Field(default="", description="What it counts, normalised: one key in two briefs is one figure.")
+    citation: Citation
+    status: PointStatus | None = None
+
+
+class Actor(BaseModel):
+    """A person, organisation or place the period's sources name, with how many name it."""
+
+    name: str
+    kind: Literal["person", "organisation", "place"]
+    n_sources: int
+    n_documents: int
+    citation: Citation
+
+
+class WatchItem(BaseModel):
+    """An expectation, deadline or scheduled event, with its date as the source states it."""
+
+    text: str
+    when: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class BriefSource(BaseModel):
+    """An entry of a brief's source list; citations carry its number ``n``."""
+
+    n: int
+    doc_id: str
+    title: str = ""
+    source: str = ""
+    url: str | None = None
+    published: date | None = None
+    published_inferred: bool = False
+
+
+class FigureChange(BaseModel):
+    """A figure that changed since the previous brief: old -> new, both cited."""
+
+    counts: str
+    old: KeyFigure
+    new: KeyFigure
+
+
+class BriefDiff(BaseModel):
+    """What changed since the previous brief of the same scope."""
+
+    previous_id: str
+    previous_since: date
+    previous_until: date
+    new_points: int = 0
+    updated: list[FigureChange] = Field(default_factory=list)
+    dropped: list[BriefPoint] = Field(
+        default_factory=list, description="Lead points of earlier developments this brief no longer covers."
+    )
+
+
+class BriefScope(BaseModel):
+    """What a brief covers besides its period: the same scope makes briefs comparable."""
+
+    sources: list[str] | None = None
+    topic: str | None = None
+
+
+class BriefInfo(BaseModel):
+    """A stored brief in a listing."""
+
+    id: str
+    since: date
+    until: date
+    scope: BriefScope
+    engine: str
+    created: datetime
+    words: int
+    n_sections: int
+    n_documents: int
+
+
+class Brief(BaseModel):
+    """A cited draft of what happened in a period; ``model_dump(mode="json")`` serialises it."""
+
+    id: str
+    since: date
+    until: date
+    as_of: date
+    scope: BriefScope = Field(default_factory=BriefScope)
+    engine: str
+    created: datetime
+    bottom_line: list[BriefPoint] = Field(default_factory=list)
+    sections: list[BriefSection] = Field(default_factory=list)
+    key_figures: list[KeyFigure] = Field(default_factory=list)
+    actors: list[Actor] = Field(default_factory=list)
+    watch: list[WatchItem] = Field(default_factory=list)
+    sources: list[BriefSource] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    diff: BriefDiff | None = None
+    words: int = Field(default=0, description="Words of the rendered brief, the source list aside.")
+    max_words: int = 800
+    seconds: float = 0.0
+
+    def cited_points(self) -> list[tuple[str, list[Citation]]]:
+        """Every cited statement as (text, citations): points, figures, actors and watch items."""
+        out = [(p.text, p.citations) for p in self.bottom_line]
+        out += [(p.text, p.citations) for s in self.sections for p in s.points]
+        out += [(f"{f.value} {f.counts}", [f.citation]) for f in self.key_figures]
+        out += [(a.name, [a.citation]) for a in self.actors]
+        out += [(w.text, w.citations) for w in self.watch]
+        return out
+
+    def info(self) -> BriefInfo:
+        return BriefInfo(
+            id=self.id,
+            since=self.since,
+            until=self.until,
+            scope=self.scope,
+            engine=self.engine,
+            created=self.created,
+            words=self.words,
+            n_sections=len(self.sections),
+            n_documents=len(self.sources),
+        )

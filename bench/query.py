@@ -20,8 +20,14 @@ Questions: ``news/questions.jsonl`` and ``seed_dev.jsonl`` (generated ones when 
 each question's ``question_date`` as ``as_of`` (so "this week" filters by date as in the eval), while
 ``search`` runs unfiltered. Synthesised documents keep their base document's publication date.
 
+With ``--clients N`` each configuration is then served by a `briefing serve` process over the same
+index and loaded over HTTP by N concurrent clients (``bench/serving.py``): search and ask p50 / p95,
+throughput, errors, and the server's peak RSS.
+
     .venv/bin/python bench/query.py                               # 10k and 100k, embedded and server
     .venv/bin/python bench/query.py --sizes 2000 --queries 5      # a quick check
+    .venv/bin/python bench/query.py --sizes 100000 --clients 8    # + HTTP load, 8 concurrent clients
+    .venv/bin/python bench/query.py --sizes 1000000 --backends server --clients 8
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np
+import serving
 
 from assistant import Briefing
 from assistant.config import Settings
@@ -292,7 +299,7 @@ def run_config(cfg: dict) -> dict:
     out: dict = {"backend": cfg["backend"], "chunks": cfg["size"], "embedder": b.embedder.name}
 
     t_write = t_commit = 0.0
-    t0 = time.perf_counter()
+    t0 = last_log = time.perf_counter()
     docs = 0
     for group in synthesise(base, vectors, cfg["size"], seed=cfg["size"]):
         assert all(doc.text[c.start : c.end] == c.text for doc, chunks, _ in group for c in chunks)
@@ -305,6 +312,14 @@ def run_config(cfg: dict) -> dict:
         t_write += t2 - t1
         t_commit += t3 - t2
         docs += len(group)
+        if t3 - last_log > 60:  # a long build says how far it got
+            last_log = t3
+            log(f"{cfg['backend']} {cfg['size']}: {docs * CHUNKS_PER_DOC} chunks in {t3 - t0:.0f} s, "
+                f"load {os.getloadavg()[0]:.1f}")
+        if cfg.get("build_limit_s") and t3 - t0 > cfg["build_limit_s"]:
+            out["build_stopped"] = True  # measured on what was built so far
+            log(f"{cfg['backend']} {cfg['size']}: build stopped at the {cfg['build_limit_s']} s limit")
+            break
     out["build_s"] = time.perf_counter() - t0
     out["write_s"], out["commit_s"], out["documents"] = t_write, t_commit, docs
     out["stored_chunks"] = store.count_chunks()
@@ -351,7 +366,7 @@ def run_config(cfg: dict) -> dict:
         log(f"ask failed: {out['ask_error']}")
     out["loadavg_1m"].append(os.getloadavg()[0])
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if cfg["chroma_url"]:  # leave the server clean for the next configuration
+    if cfg["chroma_url"] and not cfg.get("keep"):  # leave the server clean for the next configuration
         for name in (f"{settings.collection}_chunks", f"{settings.collection}_docs"):
             try:
                 store.client.delete_collection(name)
@@ -361,6 +376,15 @@ def run_config(cfg: dict) -> dict:
 
 
 # -- driver ----------------------------------------------------------------------------------------
+def http_env(cfg: dict, model_cache: Path) -> dict[str, str]:
+    """The settings of a `briefing serve` over the index a configuration built."""
+    env = {"BRIEFING_DATA_DIR": cfg["data_dir"], "BRIEFING_MODEL_CACHE_DIR": str(model_cache),
+           "BRIEFING_COLLECTION": cfg["collection"]}
+    if cfg["chroma_url"]:
+        env["BRIEFING_CHROMA_URL"] = cfg["chroma_url"]
+    return env
+
+
 def run_child(cfg: dict) -> dict:
     cfg_path = Path(cfg["work"]) / f"cfg-{cfg['backend']}-{cfg['size']}.json"
     res_path = cfg_path.with_suffix(".out.json")
@@ -377,7 +401,9 @@ def fmt(r: dict) -> str:
     ask = (f"{r['ask_ms']['p50']:.0f} / {r['ask_ms']['p95']:.0f} ({r['ask_abstained']} abstained)" if r.get("ask_ms")
            else f"n/a ({(r.get('ask_error') or '')[:60]})")
     server = f"{r['server_peak_rss_mb']:.0f}" if r.get("server_peak_rss_mb") else "-"
-    return (f"| {r['backend']} | {r['chunks']} | {r['build_s']:.1f} (write {r['write_s']:.1f}, commit {r['commit_s']:.1f}) "
+    chunks = (f"{r['stored_chunks']} of {r['chunks']} (build stopped)" if r.get("build_stopped")
+              else str(r["chunks"]))
+    return (f"| {r['backend']} | {chunks} | {r['build_s']:.1f} (write {r['write_s']:.1f}, commit {r['commit_s']:.1f}) "
             f"| {r['first_search_s']:.2f} | {r['search_ms']['p50']:.0f} / {r['search_ms']['p95']:.0f} | {ask} "
             f"| {r['peak_rss_mb']:.0f} | {server} | {' → '.join(f'{x:.1f}' for x in r['loadavg_1m'])} |")
 
@@ -390,6 +416,9 @@ def main() -> None:
     ap.add_argument("--base-chunks", type=int, default=3000, help="real chunks embedded for the synthesis")
     ap.add_argument("--model-cache", type=Path, default=Path(tempfile.gettempdir()) / "briefing-bench-models",
                     help="persistent ONNX model (and base vector) cache")
+    ap.add_argument("--clients", type=int, default=0, help="then load a `briefing serve` over HTTP with N clients")
+    ap.add_argument("--per-client", type=int, default=10, help="requests per client and kind (search, ask)")
+    ap.add_argument("--build-limit-s", type=float, help="stop building after this long; measure what was built")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -419,9 +448,14 @@ def main() -> None:
                         "work": str(work), "backend": backend, "size": size, "queries": queries,
                         "data_dir": str(work / f"data-{tag}"), "model_cache": str(args.model_cache),
                         "chroma_url": server.url if server else None, "collection": f"bench_{tag.replace('-', '_')}",
+                        "keep": args.clients > 0, "build_limit_s": args.build_limit_s,
                     }
                     log(f"{backend} {size}: start")
                     r = run_child(cfg)
+                    if args.clients and "error" not in r:
+                        log(f"{backend} {size}: HTTP load, {args.clients} clients")
+                        r["http"] = serving.run_http(http_env(cfg, args.model_cache), queries, work, args.clients,
+                                                     args.per_client)
                     if server:
                         r["server_peak_rss_mb"] = server.peak_rss_mb()
                     results.append(r)
@@ -442,6 +476,11 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|---|---|")
         for r in results:
             print(fmt(r))
+        if args.clients:
+            print(f"\nOver HTTP ({args.per_client} requests per client and kind):\n\n{serving.HTTP_HEADER}")
+            for r in results:
+                if "http" in r:
+                    print(serving.fmt_http(r))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -18,8 +18,9 @@ Rows, all on the same questions in the same run:
 
 ``--counterfactual`` also ingests, into another index, the corpus plus every question's
 ``false_passages`` (records ``cf-<qid>-<i>``, source ``counterfactual``), asks the questions and
-counts answers holding the false answer, the true one, both, or abstaining (conflicts are not
-flagged yet: this only measures), and how often a false passage is retrieved first / in the top 5.
+counts answers holding the false answer, the true one, both, or abstaining, the answers that hold
+the false answer without flagging a conflict (``Answer.conflicts`` empty), and how often a false
+passage is retrieved first / in the top 5. The plain run reports how often it flags a conflict too.
 
     .venv/bin/python bench/rgb.py                         # test split, Markdown
     .venv/bin/python bench/rgb.py --split dev --json
@@ -47,7 +48,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from assistant import Briefing
 from assistant.config import Settings
-from assistant.evaluation import contains_facts, load_cases, run_eval
+from assistant.evaluation import contains_facts, load_cases, mentions, run_eval
 
 RGB = ROOT.parent / "shared" / "eval" / "rgb"
 K = 10
@@ -101,6 +102,8 @@ def ours(b: Briefing, qpath: Path, split: str, cases: list[dict]) -> dict[str, A
         "hit@5",
         "mrr@10",
         "answer_accuracy",
+        "answers_cut_too_long",
+        "answers_flagging_conflicts",
         "citation_validity",
         "latency_ms_p50",
         "latency_ms_p95",
@@ -157,7 +160,8 @@ def counterfactual(data: Path, cases: list[dict], settings: Settings, work: Path
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     b = Briefing(settings.model_copy(update={"data_dir": work / "cf"}))
     report = b.ingest([str(corpus), str(extra)])
-    counts = dict.fromkeys(("false", "true", "both", "neither", "abstained", "cf_top1", "cf_top5"), 0)
+    keys = ("false", "true", "both", "neither", "abstained", "cf_top1", "cf_top5", "false_unflagged", "flagged")
+    counts = dict.fromkeys(keys, 0)
     asked = 0
     for case in cases:
         item = cf.get(case["id"])
@@ -165,9 +169,10 @@ def counterfactual(data: Path, cases: list[dict], settings: Settings, work: Path
             continue
         asked += 1
         a = b.ask(case["question"])
-        text = a.answer.lower()
-        has_false = item["false_answer"].lower() in text
+        has_false = mentions(a.answer, item["false_answer"])
         has_true = contains_facts(a.answer, case.get("answer_contains_any") or [])
+        counts["false_unflagged"] += has_false and not a.conflicts
+        counts["flagged"] += bool(a.conflicts)
         if a.abstained:
             counts["abstained"] += 1
         elif has_false and has_true:
@@ -187,6 +192,8 @@ def counterfactual(data: Path, cases: list[dict], settings: Settings, work: Path
         "false_passages": sum(1 for _ in extra.open()),
         "documents": report.count("added"),
         "answer_contains_false": (counts["false"] + counts["both"]) / n,
+        "false_without_conflict": counts["false_unflagged"] / n,
+        "conflict_flagged": counts["flagged"] / n,
         "answer_contains_true": (counts["true"] + counts["both"]) / n,
         "answer_only_false": counts["false"] / n,
         "answer_only_true": counts["true"] / n,
@@ -235,11 +242,13 @@ def markdown(result: dict[str, Any]) -> str:
             ),
             "",
             (
+                "| false answer without a conflict flagged | conflict flagged "
                 "| answer holds false answer | holds true answer | only false | only true | both | neither "
                 "| abstained | false passage first | false passage in top 5 |"
             ),
-            "|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
             (
+                f"| {_f(cf['false_without_conflict'])} | {_f(cf['conflict_flagged'])} "
                 f"| {_f(cf['answer_contains_false'])} | {_f(cf['answer_contains_true'])} | {_f(cf['answer_only_false'])} "
                 f"| {_f(cf['answer_only_true'])} | {_f(cf['answer_both'])} | {_f(cf['answer_neither'])} "
                 f"| {_f(cf['abstained'])} | {_f(cf['false_passage_top1'])} | {_f(cf['false_passage_in_top5'])} |"

@@ -5,10 +5,21 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+MONTHS: dict[str, int] = {
+    name: i
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")],
+        1,
+    )
+    for name in names
 }  # fmt: skip
+"""Every month name and abbreviation, lower case, to its number: the one month table."""
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+"""Weekday names in ``date.weekday()`` order: the one weekday list."""
+MONTH_NAMES = "|".join(m.capitalize() for m in sorted(MONTHS, key=len, reverse=True))
+"""A regex alternation of the capitalised month names, longest first ("September|Sept|Sep|...")."""
 _MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
@@ -23,7 +34,7 @@ _DATEPARSER_PARSERS = ["timestamp", "custom-formats", "absolute-time"]
 
 def _to_date(m: re.Match[str]) -> date | None:
     g = m.groupdict()
-    month = int(g["mnum"]) if g.get("mnum") else _MONTHS[g["month"][:3].lower()]
+    month = int(g["mnum"]) if g.get("mnum") else MONTHS[g["month"][:3].lower()]
     try:
         return date(int(g["year"]), month, int(g["day"]))
     except ValueError:

@@ -76,7 +76,11 @@ def is_binary(data: bytes) -> bool:
 
 
 def decode_text(origin: str, data: bytes) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is a clear LoadError."""
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, else the legacy encoding charset-normalizer finds.
+
+    Short Western text fits many code pages equally well; Windows-1252 (a superset of Latin-1's
+    printable range) wins whenever the detector finds it plausible, as browsers do for legacy pages.
+    """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -87,9 +91,15 @@ def decode_text(origin: str, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise LoadError(
-            origin, f"not valid UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
-        ) from None
+        utf8_error = f"byte 0x{data[e.start]:02x} at offset {e.start}"
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = next((m for m in matches if m.encoding == "cp1252"), None) or matches.best()
+    if best is None:
+        raise LoadError(origin, f"not valid UTF-8 text ({utf8_error}) and no legacy text encoding fits")
+    log.info("%s: not UTF-8 (%s); decoded as %s", origin, utf8_error, best.encoding)
+    return str(best)
 
 
 def looks_like_feed(data: bytes) -> bool:

@@ -29,6 +29,8 @@ _KINDS = {
     ".xml": "feed", ".rss": "feed", ".atom": "feed",
 }  # fmt: skip
 SUPPORTED = ", ".join(_KINDS)
+SUPPORTED_SUFFIXES = tuple(_KINDS)
+"""File name endings ``load`` reads (extensionless feeds are sniffed too)."""
 _CONTENT_TYPES = {
     "text/plain": "text", "text/markdown": "text", "text/html": "html", "application/xhtml+xml": "html",
     "application/pdf": "pdf", "application/json": "json", "application/x-ndjson": "jsonl",
@@ -109,7 +111,8 @@ def _is_url(origin: str) -> bool:
     return origin.lower().startswith(("http://", "https://"))
 
 
-def _too_large(origin: str, size: float | None, settings: IndexSettings) -> LoadError:
+def too_large(origin: str, size: float | None, settings: IndexSettings) -> LoadError:
+    """The error for an input over ``max_file_mb`` (``size`` in bytes, None when unknown)."""
     got = f"{size / _MB:.3g} MB > " if size is not None else "over "
     return LoadError(origin, f"too large: {got}{settings.max_file_mb:g} MB limit (BRIEFING_MAX_FILE_MB)")
 
@@ -122,7 +125,7 @@ def _read_file(origin: str, settings: IndexSettings) -> _Input:
         raise LoadError(origin, "is a folder, not a file (folders are expanded by iter_inputs)")
     stat = path.stat()
     if stat.st_size > settings.max_file_mb * _MB:
-        raise _too_large(origin, stat.st_size, settings)
+        raise too_large(origin, stat.st_size, settings)
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -170,12 +173,12 @@ def _fetch(url: str, settings: IndexSettings) -> _Input:
                 raise LoadError(url, f"HTTP {resp.status_code} from URL")
             declared = resp.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
-                raise _too_large(url, int(declared), settings)
+                raise too_large(url, int(declared), settings)
             body = bytearray()
             for chunk in resp.iter_bytes():
                 body += chunk
                 if len(body) > limit:
-                    raise _too_large(url, None, settings)
+                    raise too_large(url, None, settings)
             final_url = str(resp.url)
             content_type = resp.headers.get("content-type", "")
             modified = _http_date(resp.headers.get("last-modified"))

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from index import answer_types
+from index.dates import MONTH_NAMES, MONTHS, WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,7 @@ DEFAULT_WEIGHTS = Weights()
 # ---------------------------------------------------------------------------------------------
 # Lexicon
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
-_M = rf"(?:{_MONTHS})\.?"
+_M = rf"(?:{MONTH_NAMES})\.?"
 _YEAR_RE = re.compile(r"(?<![\w$.,])((?:19|20)\d\d)(?![\w%]|[.,]\d)")
 _DATELINE_RE = re.compile(rf"^\s*{_M}\s+\d{{1,2}},\s+((?:19|20)\d\d)\s*(?:\.\.\.|…|—|–|-|·|\|)\s*")
 _FULL_DATE_RE = re.compile(
@@ -124,8 +121,8 @@ _QUARTER_RE = re.compile(
     re.IGNORECASE,
 )
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
-_MONTH_WORDS = {m.lower() for m in _MONTHS.split("|")}
-_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_MONTH_WORDS = set(MONTHS)
+_WEEKDAYS = set(WEEKDAYS)
 
 # Question words and fillers dropped from a question's keyword form.
 _QUESTION_WORDS = {
@@ -544,7 +541,6 @@ def answer_candidates(q: QueryInfo, p: Passage) -> set[str]:
 
 
 _NOT_NAMES = _MONTH_WORDS | _WEEKDAYS | _PLACE_PREPS | _QUESTION_WORDS | _STOP
-_MONTH_NUMBERS = {m[:3]: i for i, m in enumerate(_MONTHS.lower().split("|")[:12], 1)}
 _SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
            "trillion": 1e12, "k": 1e3}  # fmt: skip
 
@@ -552,7 +548,7 @@ _SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9,
 def _iso_date(span: str) -> str | None:
     toks = re.findall(r"[A-Za-z]+|\d+", span)
     year = next((t for t in toks if len(t) == 4 and t.isdigit()), None)
-    month = next((_MONTH_NUMBERS[t.lower()[:3]] for t in toks if t.lower()[:3] in _MONTH_NUMBERS), None)
+    month = next((MONTHS[t.lower()[:3]] for t in toks if t.lower()[:3] in MONTHS), None)
     day = next((int(t) for t in toks if t.isdigit() and len(t) <= 2), None)
     if year and month and day:
         return f"{year}-{month:02d}-{day:02d}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
@@ -26,6 +27,10 @@ META_ID = "__briefing_meta__"
 _GET_PAGE = 5000
 DENSE_OVERFETCH = 4
 """How many times ``n`` an unfiltered dense query fetches before filtering in Python."""
+ORPHAN_GRACE_S = 900
+"""Uncommitted chunks younger than this are another writer's work in progress, not orphans: with
+several processes on one Chroma server, one process's cleanup must not delete the chunks another
+is about to commit."""
 
 
 def version_of(content_hash: str) -> str:
@@ -113,6 +118,7 @@ class Store:
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
+        written = int(time.time())
         for doc, chunks in items:
             v = version_of(doc.hash)
             day = _day(doc.published)
@@ -128,6 +134,7 @@ class Store:
                         "end": c.end,
                         "source": doc.source,
                         "day": day if day is not None else 0,  # 0 = undated
+                        "w": written,  # write time, so cleanup can tell orphans from work in progress
                     }
                 )
         batch = max(1, min(self.client.get_max_batch_size(), 5000))
@@ -177,15 +184,17 @@ class Store:
         self.touch()
         return True
 
-    def cleanup(self) -> int:
-        """Delete chunks left by interrupted runs (no committed document of that version)."""
+    def cleanup(self, grace_s: float = ORPHAN_GRACE_S) -> int:
+        """Delete chunks left by interrupted runs (no committed document of that version), once
+        they are ``grace_s`` old (younger ones may be another process's ingest in progress)."""
         committed = {
             i: m.get("content_hash", "") for i, m in self._iter_get(self.docs, include=["metadatas"])
         }
+        cutoff = time.time() - grace_s
         stale = [
             cid
             for cid, m in self._iter_get(self.chunks, include=["metadatas"])
-            if version_of(committed.get(m["doc_id"], "")) != m["v"]
+            if version_of(committed.get(m["doc_id"], "")) != m["v"] and int(m.get("w") or 0) <= cutoff
         ]
         for i in range(0, len(stale), _GET_PAGE):
             self.chunks.delete(ids=stale[i : i + _GET_PAGE])
@@ -243,6 +252,21 @@ class Store:
             if not got["ids"]:
                 return
             yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+    def chunks_with_embeddings(self, filters: SearchFilters) -> Iterator[tuple[str, str, dict, Any]]:
+        """(chunk_id, text, metadata, embedding) of the chunks ``filters`` admit (a published-day
+        range, sources), committed or not, in pages: for work over a period (briefs) that reuses
+        the stored vectors instead of embedding again."""
+        where = chroma_where(filters)
+        offset = 0
+        while True:
+            got = self.chunks.get(
+                where=where, include=["documents", "metadatas", "embeddings"], limit=_GET_PAGE, offset=offset
+            )
+            if not len(got["ids"]):
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
             offset += len(got["ids"])
 
     def chunk_ids(self) -> list[str]:

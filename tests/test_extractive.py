@@ -16,6 +16,7 @@ from assistant.engines.base import ABSTAIN_SENTINEL as ABSTAIN_PREFIX
 from assistant.engines.base import create_engine
 from assistant.engines.causes import asks_cause
 from assistant.engines.extractive import ExtractiveEngine, condense, indirect_question
+from assistant.evaluation import contains_facts
 from assistant.types import Hit, Turn
 
 DATA = Path(__file__).parent / "data"
@@ -83,11 +84,6 @@ def ranked(hits: list[Hit], question: str, embedder) -> list[Hit]:
     return [hits[i] for i in order]
 
 
-def has_all(text: str, groups: list[list[str]]) -> bool:
-    low = text.lower()
-    return all(any(alt.lower() in low for alt in g) for g in groups)
-
-
 def test_registered(settings: Settings) -> None:
     eng = create_engine("extractive", settings)
     assert eng.name == "extractive"
@@ -105,14 +101,14 @@ def test_seed_questions(case: dict, engine: ExtractiveEngine, embedder) -> None:
         return
     assert not draft.abstained, draft
     groups = case["answer_contains_any"]
-    assert has_all(text, groups), text
+    assert contains_facts(text, groups), text
     assert len(text) <= 600
     v = verify(text, hits, embedder)
     assert not v.abstained and v.citations
     assert all(vd.action == "kept" for vd in v.verdicts), v.verdicts
     # Every fact of the answer is in a passage it cites.
     quotes = " ".join(c.quote for c in v.citations)
-    assert has_all(quotes, groups)
+    assert contains_facts(quotes, groups)
     # The answer quotes the passages verbatim.
     for n, a, b in draft.sentences:
         assert hits[n - 1].text[a:b] in text
@@ -266,20 +262,20 @@ def _hit(n: int, text: str, title: str = "") -> Hit:
 def test_question_focus_and_types() -> None:
     from assistant import nlp
 
-    assert nlp.question_focus("Which union workers went on strike this week?") == ("workers", ("union",))
+    assert nlp.question_focus("Which union workers walked out this week?") == ("workers", ("union",))
     assert (
-        nlp.question_focus("Which type of plant is the most common culprit for fall allergies?")[0] == "plant"
+        nlp.question_focus("Which type of tree is the usual source of spring hay fever?")[0] == "tree"
     )
-    assert nlp.question_focus("What is the primary threat to the firefly's habitat?")[0] == "threat"
+    assert nlp.question_focus("What is the primary threat to the marsh orchid's habitat?")[0] == "threat"
     # A name after "what was" is the subject, not the asked-for noun.
-    assert nlp.question_focus("What was Michael Kealty, the former detective, charged with?")[0] is None
+    assert nlp.question_focus("What was Peter Ostrander, the former harbour official, charged with?")[0] is None
     # The noun, not the verb after it ("country won").
-    assert nlp.answer_types("Which country won the most medals at the 2018 Winter Olympics?") == frozenset(
+    assert nlp.answer_types("Which country won the most gold at the 2022 rowing championships?") == frozenset(
         {"GPE", "LOC"}
     )
     assert ("fall", "allergi") in nlp.question_compounds("Which plant causes most fall allergies?")
-    assert {"champion", "super", "bowl"} <= nlp.question_descriptors(
-        "Seven-time Super Bowl champion Tom Brady became a part owner of which NFL team?"
+    assert {"champion", "chess", "world"} <= nlp.question_descriptors(
+        "Four-time world chess champion Ada Lindqvist bought a stake in which football club?"
     )
 
 
@@ -290,7 +286,7 @@ def test_kind_of_the_asked_noun(engine: ExtractiveEngine) -> None:
         _hit(0, "About 45,000 union workers on the East Coast went on strike on Tuesday over automation and wages."),
         _hit(1, "Update: US port workers and operators reach a deal to end the East Coast strike."),
     ]  # fmt: skip
-    draft = engine.answer("Which union workers along the East Coast went on strike this week?", hits)
+    draft = engine.answer("Which union workers on the East Coast walked out on strike this week?", hits)
     assert "port workers" in draft.text, draft
 
 
@@ -300,7 +296,7 @@ def test_dateline_and_source_are_not_answers(engine: ExtractiveEngine) -> None:
                 "of campaigning, according to Reuters."),
         _hit(1, "The candidates met on the debate stage Tuesday night in New York City."),
     ]  # fmt: skip
-    draft = engine.answer("Where did the debate take place?", hits)
+    draft = engine.answer("Where was the debate held?", hits)
     assert "New York" in draft.text, draft
 
 
@@ -312,7 +308,7 @@ def test_another_kind_of_the_thing_yields(engine: ExtractiveEngine) -> None:
         _hit(1, "Tree pollen is the first culprit, followed by grass in summer and ragweed in the late summer and fall.",
              "Allergy season: the most common plant culprits"),
     ]  # fmt: skip
-    q = "Which type of plant is the most common culprit for fall allergies?"
+    q = "Which kind of plant is the most common culprit behind fall allergies?"
     assert "ragweed" in engine.answer(q, hits).text
     assert "ragweed" not in blind(engine, "other_kind").answer(q, hits).text  # the feature decides
 
@@ -352,7 +348,7 @@ def test_cause_questions_without_why() -> None:
     assert asks_cause("What is the main reason for the strike?")
     assert asks_cause("What caused the blackout in Spain?")
     assert asks_cause("What led to the collapse of the bridge?")
-    assert not asks_cause("What is the primary threat to the firefly's habitat?")
+    assert not asks_cause("What is the primary threat to the marsh orchid's habitat?")
     assert not asks_cause("Which union workers went on strike this week?")
 
 

@@ -37,17 +37,17 @@ def _hit(n: int, text: str, title: str = "", published: date | None = None) -> H
 def test_where_wants_the_place_where_it_happened(engine: ExtractiveEngine) -> None:
     """A place named otherwise than as where something happened, here a person NER took for a
     place inside a list of people, does not answer "where"."""
-    title = "The Victoria's Secret Fashion Show returns"
+    title = "The Riverside Dance Gala is back"
     hits = [
-        _hit(0, "The Victoria's Secret Fashion Show will feature legendary supermodels, including Lima, Banks, "
-                "Barbara Palvin, Jasmine Tookes and Ashley Graham.", title),
-        _hit(1, "The show, which returns after six years, is slated to be broadcast Tuesday night from New York City.",
+        _hit(0, "The Riverside Dance Gala will showcase veteran ballerinas, including Paris, Clara Holm, Dani Roe, "
+                "Maria Lund and Yuki Sato.", title),
+        _hit(1, "The gala, which returns after four years, is slated to be streamed Friday night from Lisbon.",
              title),
     ]  # fmt: skip
-    q = "The Victoria's Secret Fashion Show returned this week after a six-year hiatus. Where did the show take place?"
+    q = "The Riverside Dance Gala returned this week after a four-year break. Where did the gala take place?"
     draft = engine.answer(q, hits)
-    assert "New York City" in draft.text, draft
-    assert "Lima" not in draft.text
+    assert "Lisbon" in draft.text, draft
+    assert "Paris" not in draft.text
 
 
 def test_locative_role() -> None:
@@ -55,13 +55,13 @@ def test_locative_role() -> None:
         ent = next(e for e in nlp.entities([text])[0] if e[0] == name)
         return _locative(nlp.parse(text), ent)
 
-    assert loc("The show will be broadcast from New York City.", "New York City")
+    assert loc("The gala will be streamed from Lisbon.", "Lisbon")
     assert loc("Harris held a town hall in Delaware County, Pennsylvania, on Wednesday.", "Pennsylvania")
     assert not loc("Pennsylvania is widely regarded as the most important battleground.", "Pennsylvania")
 
 
 def test_a_list_names_one_kind_of_thing() -> None:
-    text = "The show will feature supermodels, including Lima, Banks, Barbara Palvin, Jasmine Tookes and Ashley Graham."
+    text = "The gala will showcase veteran ballerinas, including Lima, Clara Holm, Anna Petrova, Maria Lund and Yuki Sato."
     ents = nlp.entities([text])[0]
     assert any(e[0] == "Lima" and e[1] != "PERSON" for e in ents)  # what the NER makes of it
     assert {e[0] for e in _mislabelled(text, ents)} == {"Lima"}
@@ -109,7 +109,7 @@ def test_fresher_sources_count_more_for_recent_questions(engine: ExtractiveEngin
 def test_event_dates_named_in_a_sentence() -> None:
     period = (date(2024, 10, 11), date(2024, 10, 18))
     # a recurring date falls in the period's year; a plain day in its article's year
-    assert event_dates("Thanksgiving is on the second Monday of October.", date(2023, 10, 16), period) == [
+    assert event_dates("Harvest Day is on the second Monday of October.", date(2023, 10, 16), period) == [
         date(2024, 10, 14)
     ]
     assert event_dates("It opened Oct. 14 and closed on 20 October, 2022.", date(2023, 5, 1), period) == [
@@ -124,14 +124,14 @@ def test_a_sentence_dating_its_event_in_the_period_is_news_of_the_period(engine:
     """Both sentences come from year-old articles; only one says its event falls this week."""
     old = date(2023, 10, 16)
     hits = [
-        _hit(0, "Thanksgiving is celebrated in the United States and other countries, with a big meal.", "", old),
-        _hit(1, "In Canada, Thanksgiving is celebrated on the second Monday of October.", "", old),
-        _hit(2, "Thanksgiving in the United States is a day for family, football and parades.", "", date(2024, 8, 1)),
+        _hit(0, "Harvest Day is celebrated in Denmark and other countries, with a long shared lunch.", "", old),
+        _hit(1, "In Norway, Harvest Day is celebrated on the second Monday of October.", "", old),
+        _hit(2, "Harvest Day in Denmark is a day for family, music and lantern walks.", "", date(2024, 8, 1)),
     ]  # fmt: skip
-    q = "Which country celebrated Thanksgiving this week?"
-    assert "Canada" in engine.answer(q, hits, today=date(2024, 10, 18)).text
+    q = "Which country marked Harvest Day this week?"
+    assert "Norway" in engine.answer(q, hits, today=date(2024, 10, 18)).text
     # in a week without that Monday, the sentence is no news of the period
-    assert "Canada" not in engine.answer(q, hits, today=date(2024, 11, 29)).text
+    assert "Norway" not in engine.answer(q, hits, today=date(2024, 11, 29)).text
 
 
 def test_when_prefers_the_date_that_states_more(

@@ -273,7 +273,7 @@ BAD_CASES = {
     "blank.md": (b"  \n\t\n ", "empty: no text"),
     "nul.txt": (b"abc\x00\x01\x02def", "binary file, not text"),
     "blob.bin": (bytes(range(256)) * 4, "binary file, not text"),
-    "latin1.txt": ("Caf\xe9 cr\xe8me".encode("latin-1"), r"not valid UTF-8 text \(byte 0xe9 at offset 3\)"),
+    "noise.txt": (bytes(range(1, 256)) * 4, r"not valid UTF-8 text \(byte 0x80 at offset 127\) and no legacy"),
     "broken.pdf": (b"%PDF-1.4\n1 0 obj garbage\n%%EOF", "malformed PDF: "),
     "fake.pdf": (b"hello, not a pdf", "malformed PDF: no %PDF header"),
     "blank.html": (b"<html><head><script>var a = 1;</script></head><body><div></div></body></html>", "HTML has no main text"),
@@ -290,6 +290,32 @@ BAD_CASES = {
 def test_bad_inputs_have_specific_reasons(name: str, tmp_path: Path, settings: Settings) -> None:
     data, reason = BAD_CASES[name]
     fails(reason, write(tmp_path / name, data), settings)
+
+
+LATIN1_TEXT = "Café crème, naïve résumé at 12 °C."
+CP1252_TEXT = "Café crème, naïve résumé: “quoted” — and 12 € more."
+
+
+@pytest.mark.parametrize(
+    "name, data, text",
+    [
+        ("latin1.txt", LATIN1_TEXT.encode("latin-1"), LATIN1_TEXT),
+        ("cp1252.md", CP1252_TEXT.encode("cp1252"), CP1252_TEXT),
+        ("utf16.txt", CP1252_TEXT.encode("utf-16"), CP1252_TEXT),
+        ("utf16be.txt", "\ufeff".encode("utf-16-be") + CP1252_TEXT.encode("utf-16-be"), CP1252_TEXT),
+    ],
+)
+def test_legacy_encodings_are_decoded(
+    name: str, data: bytes, text: str, tmp_path: Path, settings: Settings
+) -> None:
+    [doc] = load(write(tmp_path / name, data), settings)
+    assert doc.text == text
+
+
+def test_cyrillic_windows_1251_is_decoded(tmp_path: Path, settings: Settings) -> None:
+    text = "Москва заявила, что силы ПВО сбили беспилотники над городом ночью."
+    [doc] = load(write(tmp_path / "ru.txt", text.encode("cp1251")), settings)
+    assert doc.text == text
 
 
 def test_missing_path_and_folder(tmp_path: Path, settings: Settings) -> None:

@@ -30,29 +30,29 @@ def constraints(query: str) -> list[tuple[str, int, str]]:
 
 
 def test_constraints_of_a_question() -> None:
-    assert constraints("Who won the women's singles Wimbledon in 2019?") == [("year", 2019, "")]
-    assert constraints("What was Tesla's revenue in Q1 2021?") == [("year", 2021, ""), ("quarter", 1, "")]
+    assert constraints("Which player won the women's singles at Wimbledon in 2019?") == [("year", 2019, "")]
+    assert constraints("How much revenue did Tesla report for Q1 2021?") == [("year", 2021, ""), ("quarter", 1, "")]
     assert constraints("Tesla third-quarter revenue") == [("quarter", 3, "")]
-    assert constraints("premiere date of Grey's Anatomy Season 17") == [("number", 17, "season")]
+    assert constraints("Grey's Anatomy Season 17 premiere") == [("number", 17, "season")]
     assert constraints("When was Diablo III released?") == [("number", 3, "diablo")]
-    assert constraints("Who acquired 20th Century Fox?") == [("number", 20, "century")]
+    assert constraints("Which company bought 20th Century Fox?") == [("number", 20, "century")]
     counted = rerank.analyse("Which brand had at least 13 fires?").constraints
     assert [(c.value, c.head, c.ident) for c in counted] == [(13, "fires", False)]
-    assert constraints("Who is the director of the Avatar movie?") == []
+    assert constraints("Who directed the film Avatar?") == []
 
 
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
         ("When was GPT-3 released?", "date"),
-        ("What is the premiere date of The Walking Dead Season 11?", "date"),
-        ("How much did Google acquire YouTube for?", "money"),
-        ("What was Tesla's revenue in Q2 2020?", "money"),
+        ("When did The Walking Dead Season 11 premiere?", "date"),
+        ("How much did Google pay for YouTube?", "money"),
+        ("What revenue did Tesla post in Q2 2020?", "money"),
         ("How many union workers at Boeing are on strike?", "number"),
-        ("Where did the debate take place?", "place"),
-        ("Which country won the most medals at the 2018 Winter Olympics?", "place"),
+        ("Where was the debate held?", "place"),
+        ("Which country topped the medal table at the 2018 Winter Olympics?", "place"),
         ("Super Bowl 2021 location", "place"),
-        ("Who won the 2019 Tour de France?", "name"),
+        ("Who was the winner of the 2019 Tour de France?", "name"),
         ("Which airline was fined $50 million?", "name"),
         ("What is the primary cause of the decline?", None),
     ],
@@ -70,9 +70,9 @@ def test_the_asked_year_beats_near_identical_passages_about_other_years() -> Non
         "Ashleigh Barty won the women's singles title at Wimbledon in 2021, beating Karolina Pliskova.",
         "Simona Halep won the women's singles title at Wimbledon in 2019, beating Serena Williams.",
     ]
-    assert order("Who won the women's singles Wimbledon in 2019?", texts)[0] == 2
+    assert order("Which player won the women's singles at Wimbledon in 2019?", texts)[0] == 2
     # ... even when the others look a little closer to the question
-    assert order("Who won the women's singles Wimbledon in 2019?", texts, dense=[0.85, 0.84, 0.8])[0] == 2
+    assert order("Which player won the women's singles at Wimbledon in 2019?", texts, dense=[0.85, 0.84, 0.8])[0] == 2
 
 
 def test_year_features() -> None:
@@ -99,7 +99,7 @@ def test_quarter_names_match_their_short_forms() -> None:
         "Tesla reported revenue of $5.99 billion in the first quarter of 2020.",
         "Tesla reported revenue of $10.4 billion in the first quarter of 2021.",
     ]
-    assert order("What was Tesla's revenue in Q1 2021?", texts)[0] == 2
+    assert order("How much revenue did Tesla report for Q1 2021?", texts)[0] == 2
 
 
 def test_editions_ordinals_and_roman_numerals() -> None:
@@ -107,12 +107,12 @@ def test_editions_ordinals_and_roman_numerals() -> None:
         "Grey's Anatomy season 16 premiered on September 26, 2019 on ABC.",
         "The seventeenth season of Grey's Anatomy premiered November 12, 2020 on ABC.",
     ]
-    assert order("What is the premiere date of Grey's Anatomy Season 17?", seasons)[0] == 1
+    assert order("On what date did Grey's Anatomy Season 17 premiere?", seasons)[0] == 1
     games = [
         "Diablo II was released on June 29, 2000 for Windows.",
         "Diablo III was released on May 15, 2012 for Windows and OS X.",
     ]
-    assert order("When was Diablo 3 released?", games)[0] == 1
+    assert order("When did Diablo 3 come out?", games)[0] == 1
     q = rerank.analyse("When was Xenoblade Chronicles 2 released?")
     other = rerank.parse("Xenoblade Chronicles 3 takes place in a new world.")
     assert rerank.constraint_scores(q, other) == (0.0, 1.0)
@@ -123,12 +123,12 @@ def test_answer_type_presence() -> None:
         "Splatoon 2 is a third-person shooter game developed by Nintendo for the Switch.",
         "The game was released worldwide on July 21, 2017 for the Nintendo Switch.",
     ]
-    assert order("When was Splatoon 2 released?", when, dense=[0.85, 0.75])[0] == 1
+    assert order("On what date did Splatoon 2 come out?", when, dense=[0.85, 0.75])[0] == 1
     how_much = [
         "Google bought YouTube, the video-sharing site, in a deal announced in October.",
         "Google acquired YouTube for $1.65 billion in stock.",
     ]
-    assert order("How much did Google acquire YouTube for?", how_much, dense=[0.85, 0.8])[0] == 1
+    assert order("How much did Google pay for YouTube?", how_much, dense=[0.85, 0.8])[0] == 1
     q = rerank.analyse("When was OpenAI founded?")
     assert rerank.answer_score(q, rerank.parse("OpenAI was founded in December 2015.")) == 0.7
     assert rerank.answer_score(q, rerank.parse("OpenAI was founded on December 11, 2015.")) == 1.0
@@ -141,7 +141,7 @@ def test_consensus_of_documents_on_the_answer() -> None:
         "Simona Halep beat Serena Williams in the women's singles final at Wimbledon in 2019.",
         "Simona Halep, the women's singles champion at Wimbledon in 2019, came back.",
     ]
-    q = rerank.analyse("Who won the women's singles Wimbledon in 2019?", _stem_word)
+    q = rerank.analyse("Which player won the women's singles at Wimbledon in 2019?", _stem_word)
     dense, bm25 = [0.84, 0.8, 0.8, 0.8], [5.0] * 4
     alone = rerank.scores(q, texts, dense, bm25, rerank.Weights(consensus=0), _stem_word)
     assert alone.argmax() == 0
@@ -156,13 +156,13 @@ def test_consensus_of_documents_on_the_answer() -> None:
 
 
 def test_answer_candidates_meet_across_writings() -> None:
-    when = rerank.analyse("When was Splatoon 2 released?")
+    when = rerank.analyse("On what date did Splatoon 2 come out?")
     dates = [
         rerank.parse(t)
         for t in ("Released on July 21, 2017.", "Out 21 July 2017 worldwide.", "In Jul. 2017.")
     ]
     assert [rerank.answer_candidates(when, p) for p in dates] == [{"2017-07-21"}, {"2017-07-21"}, {"2017-07"}]
-    much = rerank.analyse("How much did Google acquire YouTube for?")
+    much = rerank.analyse("How much did Google pay for YouTube?")
     a = rerank.answer_candidates(much, rerank.parse("Google paid $1.65 billion for it."))
     b = rerank.answer_candidates(much, rerank.parse("It cost 1.65 billion dollars."))
     assert a == b == {"1.65e+09"}
@@ -170,7 +170,7 @@ def test_answer_candidates_meet_across_writings() -> None:
 
 def test_coverage_weighs_rare_words() -> None:
     q = rerank.analyse(
-        "Nobel Prize in Literature", _stem_word, idf=lambda t: 5.0 if t == "literatur" else 1.0
+        "Nobel literature prize", _stem_word, idf=lambda t: 5.0 if t == "literatur" else 1.0
     )
     rare = rerank.coverage(q, rerank.parse("The literature laureate was announced."), _stem_word)
     common = rerank.coverage(q, rerank.parse("The Nobel prize was announced."), _stem_word)
@@ -253,7 +253,7 @@ def test_search_through_a_real_index_prefers_the_asked_year(make_settings, tmp_p
     path.write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")
     b = Briefing(make_settings(embedding_backend="torch"))
     assert b.ingest([str(path)]).count("added") == 4
-    hits = b.search("Who won the women's singles Wimbledon in 2019?", k=4)
+    hits = b.search("Which player won the women's singles at Wimbledon in 2019?", k=4)
     assert hits[0].doc_id == "w2019" and hits[0].title == "Wimbledon 2019"
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     by_id = {r["id"]: r["text"] for r in recs}

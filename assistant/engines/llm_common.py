@@ -4,10 +4,11 @@ The prompt texts live in ``prompts/*.md``; this module only fills them in:
 
 * ``passage.md`` renders one numbered passage (``[n] title (source, date)`` and its text);
 * ``answer.md`` is the system + user pair for answering (variables ``passages``, ``question``, ``today``);
+* ``answer_local.md`` is a shorter pair for small local models (same variables);
 * ``condense.md`` rewrites a follow-up into a standalone question (variables ``history``, ``question``).
 
 Messages are plain OpenAI-style dicts (``{"role": ..., "content": ...}``), which both the
-``openai`` client and ``llama_cpp.Llama.create_chat_completion`` accept.
+``openai`` client and llama.cpp's server (``xllamacpp``) accept.
 """
 
 from __future__ import annotations
@@ -146,14 +147,15 @@ def answer_messages(
     *,
     today: date | None = None,
     passages_text: str | None = None,
+    prompt: str = "answer",
 ) -> list[dict[str, str]]:
-    """The chat messages of ``prompts/answer.md`` filled with the numbered passages and the question.
+    """The chat messages of ``prompts/<prompt>.md`` filled with the numbered passages and the question.
 
     ``passages_text`` replaces the rendered passages (an engine with a small context passes
     the output of ``fit_passages``).
     """
     text = format_passages(passages) if passages_text is None else passages_text
-    template = prompts.chat_template("answer")
+    template = prompts.chat_template(prompt)
     return to_openai_messages(
         template.format_messages(
             passages=text or "(no passages)",

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from assistant.types import Hit, Turn
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-ANSWER_MAX_TOKENS = 1024
 CONDENSE_MAX_TOKENS = 200
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 120.0  # longest silence between two pieces of an answer
@@ -56,6 +55,7 @@ class OpenAIEngine:
             raise EngineError("openai engine needs the openai package: pip install openai") from None
         self.base_url = (settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/")
         self.model = settings.model
+        self.max_tokens = settings.answer_max_tokens
         self.temperature = settings.temperature
         self.timeout_s = timeout_s
         self._key = settings.api_key or ""
@@ -87,6 +87,13 @@ class OpenAIEngine:
         if not got_text:
             raise EngineError(self._describe("returned an empty answer", "BRIEFING_MODEL"))
 
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        """The model's whole reply to ``messages`` (used by briefs to rewrite points)."""
+        text = "".join(clean_stream(self._deltas(messages)))
+        if not text.strip():
+            raise EngineError(self._describe("returned an empty reply", "BRIEFING_MODEL"))
+        return text
+
     def condense(self, question: str, history: list[Turn]) -> str:
         """A standalone version of ``question``; without history the model is not called."""
         if not history:
@@ -115,7 +122,7 @@ class OpenAIEngine:
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=self.temperature,
-                max_tokens=ANSWER_MAX_TOKENS,
+                max_tokens=self.max_tokens,
                 stream=True,
             )
             try:

@@ -7,27 +7,19 @@ import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from index.dates import MONTH_NAMES, MONTHS, WEEKDAYS
+
 if TYPE_CHECKING:
     from assistant.timeframe import Timeframe
     from assistant.types import Hit
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _YEAR = YEAR
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-         ("oct", "october"), ("nov", "november"), ("dec", "december")]
-    )
-    for m in names
-}  # fmt: skip
-_WEEKDAYS = {
-    d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-}
+_MONTHS = MONTHS
+_WEEKDAYS = {d: i for i, d in enumerate(WEEKDAYS)}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 # Month and weekday names are capitalised in English ("may" is a verb).
-_MONTH_RE = "|".join(m.capitalize() for m in sorted(_MONTHS, key=len, reverse=True))
+_MONTH_RE = MONTH_NAMES
 _WEEKDAY_RE = "|".join(d.capitalize() for d in _WEEKDAYS)
 # "the second Monday of October", "the last Thursday in November": a date that recurs every year
 _NTH_WEEKDAY = re.compile(rf"\b((?i:{'|'.join(_ORDINALS)}))\s+({_WEEKDAY_RE})\s+(?:of|in)\s+({_MONTH_RE})\b")

@@ -1,0 +1,35 @@
+"""Daily briefings: a cited draft of what happened in a period, and what changed since the last one.
+
+``material`` gathers the period's documents (stored chunk vectors, candidate sentences),
+``grouping`` clusters them into developments, ``select`` chooses the key points, ``facts`` the
+figures, actors and what to watch, ``draft`` lays the brief out and checks its citations,
+``diff`` compares it with the previous brief, ``render`` writes it out, ``storage`` keeps it.
+``Briefing.brief`` is the entry point.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from assistant.errors import BriefingError
+
+MIN_WORDS = 50
+
+
+def resolve_period(
+    day: date | None, since: date | None, until: date | None, as_of: date
+) -> tuple[date, date]:
+    """The period a brief covers: one day (``day``), an explicit range, or by default the day
+    before the as-of date. An open range ends at the as-of date or starts where it ends."""
+    if day is not None:
+        if since or until:
+            raise BriefingError("give either a date or --since/--until, not both")
+        return day, day
+    if since is None and until is None:
+        d = as_of - timedelta(days=1)
+        return d, d
+    since, until = since or until, until or max(as_of, since or as_of)
+    assert since is not None and until is not None
+    if since > until:
+        raise BriefingError(f"--since {since} is after --until {until}")
+    return since, until

@@ -1,0 +1,343 @@
+"""Drafting a brief: choose the key points, lay out bottom line, sections and lists within the word
+budget, check every citation, and compare with the previous brief of the scope.
+
+The extractive draft only selects, groups and orders sentences of the sources (nothing is
+generated). An engine with ``complete`` (openai, local) may then rewrite each section's points with
+``prompts/brief.md`` (``rewrite``); the rewrite goes through the answers' citation check
+(``citations.verify``) and a section whose rewrite keeps nothing keeps its extracted points. The
+bottom line and the lists stay extracted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+from typing import Any
+
+from assistant.briefs import facts, select
+from assistant.briefs.diff import compare
+from assistant.briefs.grouping import Group
+from assistant.briefs.material import Material, Sentence
+from assistant.briefs.render import count_words
+from assistant.types import (
+    Actor,
+    Brief,
+    BriefPoint,
+    BriefScope,
+    BriefSection,
+    BriefSource,
+    Citation,
+    Hit,
+    KeyFigure,
+    WatchItem,
+)
+
+log = logging.getLogger(__name__)
+
+OTHER_TITLE = "Also in this period"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How much of each list a brief holds (chosen on train-2023 and the October month)."""
+
+    bottom_min: int = 3
+    bottom_max: int = 5
+    figures: int = 10
+    actors: int = 30
+    watch: int = 3
+    section_min_points: int = 2  # developments with fewer points go together under OTHER_TITLE
+    list_sentences: int = 100  # sentences NER reads for the lists, beyond the chosen points
+    words: int = 800  # the list lengths above are for a brief of this many words
+
+    def scaled(self, max_words: int, shrink: float = 1.0) -> Layout:
+        """The lists cut in proportion to a shorter (or longer) brief, and by ``shrink``."""
+        f = min(max_words / self.words, 2.0) * shrink
+        return replace(
+            self,
+            figures=int(self.figures * f),
+            actors=int(self.actors * f),
+            watch=int(self.watch * f),
+        )
+
+
+def draft(
+    material: Material,
+    groups: list[Group],
+    *,
+    as_of: date,
+    scope: BriefScope,
+    max_words: int,
+    embedder: Any,
+    engine: Any = None,
+    engine_name: str = "extractive",
+    previous: Brief | None = None,
+    layout: Layout | None = None,
+    weights: select.Weights | None = None,
+) -> Brief:
+    """The brief of ``material`` (see the module docstring); ``groups`` heaviest first."""
+    t0 = time.perf_counter()
+    layout = layout or Layout()
+    group_rank = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
+    ranked = sorted(material.sentences, key=lambda s: (group_rank.get(s.doc_id, 1 << 30), s.pos))
+    extras = _unique(naming_sentences(material, layout.list_sentences) + ranked[: layout.list_sentences])
+    budget, shrink = max_words, 1.0
+    brief = None
+    for _attempt in range(10):
+        chosen = select.choose(material, groups, budget, weights)
+        points_sents = [s for _g, s in chosen]
+        pool = _unique(points_sents + extras)
+        lists = layout.scaled(max_words, shrink)
+        brief = _assemble(material, groups, chosen, pool, as_of, scope, max_words, lists, engine_name)
+        if previous is not None:
+            brief.diff = compare(brief, previous)
+        brief.words = count_words(brief)
+        if brief.words <= max_words:
+            break
+        if len(chosen) <= lists.bottom_min:  # the lists crowd out the bottom line: shorten them
+            shrink /= 2
+            budget = max_words
+        else:
+            budget = max(budget - (brief.words - max_words) - 5, 0)
+    assert brief is not None
+    if engine is not None and hasattr(engine, "complete"):
+        from assistant.briefs.rewrite import rewrite_sections
+
+        rewrite_sections(brief, engine, embedder)
+        brief.words = count_words(brief)
+    _check(brief, embedder)
+    if previous is not None:
+        brief.diff = compare(brief, previous)
+    brief.words = count_words(brief)
+    while brief.words > max_words and brief.sections:  # what the diff added after the layout
+        last = brief.sections[-1]
+        last.points.pop()
+        if not last.points:
+            brief.sections.pop()
+        brief.words = count_words(brief)
+    _number_sources(brief)
+    brief.seconds = round(time.perf_counter() - t0, 3)
+    return brief
+
+
+def naming_sentences(material: Material, n: int) -> list[Sentence]:
+    """For the ``n`` names most documents state (capitalised runs), the first sentence stating
+    each: where NER looks for the actors, so frequent names anywhere in the period are found."""
+    first: dict[str, Sentence] = {}
+    for s in material.sentences:
+        for name in s.names:
+            if name not in first or s.pos < first[name].pos:
+                first[name] = s
+    top = sorted(first, key=lambda f: -material.fact_docs.get(f, 0))[:n]
+    return [first[f] for f in top]
+
+
+def _unique(sents: list[Sentence]) -> list[Sentence]:
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for s in sents:
+        if (s.doc_id, s.start) not in seen:
+            seen.add((s.doc_id, s.start))
+            out.append(s)
+    return out
+
+
+def _assemble(
+    material: Material,
+    groups: list[Group],
+    chosen: list[tuple[int, Sentence]],
+    pool: list[Sentence],
+    as_of: date,
+    scope: BriefScope,
+    max_words: int,
+    layout: Layout,
+    engine_name: str,
+) -> Brief:
+    # Bottom line: the lead point of each of the heaviest developments (the chosen sentence that
+    # stands first in its article), at least ``bottom_min`` points.
+    firsts: dict[int, int] = {}
+    for i, (gi, s) in enumerate(chosen):
+        if gi not in firsts or s.pos < chosen[firsts[gi]][1].pos:
+            firsts[gi] = i
+    bottom = sorted(firsts.items())[: layout.bottom_max]
+    bottom_idx = [i for _gi, i in bottom]
+    for i in range(len(chosen)):
+        if len(bottom_idx) >= layout.bottom_min:
+            break
+        if i not in bottom_idx:
+            bottom_idx.append(i)
+    bottom_idx.sort(key=lambda i: (chosen[i][0], i))
+    points_set = {id(s) for _gi, s in chosen}
+    cite = _Citer(material)
+    bottom_line = [cite.point(chosen[i][1]) for i in bottom_idx]
+    sections = []
+    taken = set(bottom_idx)
+    brief_items: list[tuple[Group, BriefPoint]] = []
+    for gi, g in enumerate(groups):
+        pts = [cite.point(s) for i, (gj, s) in enumerate(chosen) if gj == gi and i not in taken]
+        if len(pts) < layout.section_min_points:  # a heading for one point costs more than it tells
+            brief_items += [(g, p) for p in pts]
+            continue
+        sections.append(
+            BriefSection(
+                title=g.title, points=pts, doc_ids=g.doc_ids, n_sources=g.n_sources, latest=g.latest
+            )
+        )
+    if brief_items:
+        sections.append(
+            BriefSection(
+                title=OTHER_TITLE,
+                points=[p for _g, p in brief_items],
+                doc_ids=list(dict.fromkeys(d for g, _p in brief_items for d in g.doc_ids)),
+                n_sources=len({c.source or c.doc_id for _g, p in brief_items for c in p.citations}),
+                latest=max((g.latest for g, _p in brief_items), default=None),
+            )
+        )
+    figs = [
+        KeyFigure(value=f.value, counts=f.counts, key=f.key, citation=cite.citation(f.sentence))
+        for f in facts.figures([s for s in pool if s.numbers], layout.figures)
+    ]
+    acts = [
+        Actor(
+            name=a.name,
+            kind=a.kind,  # type: ignore[arg-type]
+            n_sources=a.n_sources,
+            n_documents=a.n_documents,
+            citation=cite.citation(a.sentence),
+        )
+        for a in facts.actors(material, pool, layout.actors)
+    ]
+    watch = [
+        WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])
+        for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch)
+    ]
+    created = datetime.now(timezone.utc)
+    key = f"{material.since}{material.until}{scope.model_dump_json()}{created.isoformat()}"
+    return Brief(
+        id=f"{material.until.isoformat()}-{hashlib.sha1(key.encode()).hexdigest()[:8]}",
+        since=material.since,
+        until=material.until,
+        as_of=as_of,
+        scope=scope,
+        engine=engine_name,
+        created=created,
+        bottom_line=bottom_line,
+        sections=sections,
+        key_figures=figs,
+        actors=acts,
+        watch=watch,
+        notes=_notes(material),
+        max_words=max_words,
+    )
+
+
+def _notes(material: Material) -> list[str]:
+    notes = []
+    inferred = sum(d.info.published_inferred for d in material.docs.values())
+    if inferred:
+        notes.append(
+            f"{inferred} of the {len(material.docs)} documents had inferred dates (no published date "
+            "in the source; taken from the text or the file)."
+        )
+    return notes
+
+
+class _Citer:
+    """Citations to single sentences: the passage is the sentence, at its offsets in the document."""
+
+    def __init__(self, material: Material) -> None:
+        self.material = material
+
+    def citation(self, s: Sentence) -> Citation:
+        doc = self.material.docs[s.doc_id]
+        info = doc.info
+        return Citation(
+            n=0,
+            doc_id=s.doc_id,
+            title=info.title,
+            source=info.source,
+            url=info.url,
+            published=info.published,
+            published_inferred=info.published_inferred,
+            start=s.start,
+            end=s.end,
+            quote=s.text,
+            evidence=s.text,
+            evidence_start=s.start,
+            evidence_end=s.end,
+            chunk_id=doc.chunk_at(s.start),
+        )
+
+    def point(self, s: Sentence) -> BriefPoint:
+        return BriefPoint(text=s.text, citations=[self.citation(s)])
+
+
+def as_hit(c: Citation) -> Hit:
+    """A citation's passage as a ``Hit``, for the citation check."""
+    return Hit(
+        chunk_id=c.chunk_id,
+        doc_id=c.doc_id,
+        text=c.quote,
+        start=c.start,
+        end=c.end,
+        score=0.0,
+        title=c.title,
+        source=c.source,
+        url=c.url,
+        published=c.published,
+        published_inferred=c.published_inferred,
+    )
+
+
+def _check(brief: Brief, embedder: Any) -> None:
+    """Drop what its citation does not support: points and figures by the answers' sentence check,
+    actors by the name standing in the cited passage."""
+    from assistant.citations import check_claims
+
+    points = [p for p in brief.bottom_line] + [p for s in brief.sections for p in s.points]
+    points += [w for w in brief.watch]  # type: ignore[misc]
+    pairs = [(p.text, as_hit(p.citations[0])) for p in points]
+    pairs += [(f"{f.value} {f.counts}", as_hit(f.citation)) for f in brief.key_figures]
+    verdicts = check_claims(pairs, embedder)
+    ok = {id(x): v.supported for x, v in zip([*points, *brief.key_figures], verdicts)}
+    for x, v in zip([*points, *brief.key_figures], verdicts):
+        if not v.supported:
+            log.info("brief: dropped %r (%s)", getattr(x, "text", ""), v.reason)
+    brief.bottom_line = [p for p in brief.bottom_line if ok[id(p)]]
+    for s in brief.sections:
+        s.points = [p for p in s.points if ok[id(p)]]
+    brief.sections = [s for s in brief.sections if s.points]
+    brief.watch = [w for w in brief.watch if ok[id(w)]]
+    brief.key_figures = [f for f in brief.key_figures if ok[id(f)]]
+    brief.actors = [a for a in brief.actors if a.name in a.citation.quote]
+
+
+def _number_sources(brief: Brief) -> None:
+    """Number the cited documents in order of first citation (the diff's citations of earlier
+    periods too); every citation carries its document's number."""
+    order: dict[str, int] = {}
+    first: dict[str, Citation] = {}
+    diff = brief.diff
+    extra = [("", [f.old.citation, f.new.citation]) for f in diff.updated] if diff else []
+    extra += [("", p.citations) for p in diff.dropped] if diff else []
+    for _text, cits in brief.cited_points() + extra:
+        for c in cits:
+            if c.doc_id not in order:
+                order[c.doc_id] = len(order) + 1
+                first[c.doc_id] = c
+            c.n = order[c.doc_id]
+    brief.sources = [
+        BriefSource(
+            n=n,
+            doc_id=d,
+            title=first[d].title,
+            source=first[d].source,
+            url=first[d].url,
+            published=first[d].published,
+            published_inferred=first[d].published_inferred,
+        )
+        for d, n in order.items()
+    ]

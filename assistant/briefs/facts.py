@@ -1,0 +1,187 @@
+"""The brief's lists: key figures (a number and what it counts), actors (people, organisations,
+places with how many sources name them) and what to watch (expectations, deadlines, scheduled
+events with their dates as the sources state them). spaCy NER (``assistant.nlp``) runs only on the
+sentences a brief considers; the parse only on the sentences whose figures are shown."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from assistant import nlp
+from assistant.briefs.material import Material, Sentence
+
+FIGURE_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
+ACTOR_KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "place"}
+_DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish")
+_YEARISH = re.compile(r"^(1[89]|20)\d\d$")
+_FUTURE = re.compile(
+    r"\b(will|is expected to|are expected to|expects? to|is scheduled|are scheduled|is set to|are set to|"
+    r"plans? to|planned|deadline|upcoming|next (?:week|month|year)|due to (?!the\b)|is slated|are slated|"
+    r"will be held|is to be|are to be|later this (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Figure:
+    value: str
+    counts: str
+    key: str  # what it counts, normalised: figures with one key in two briefs are the same figure
+    sentence: Sentence
+
+
+@dataclass
+class ActorFound:
+    name: str
+    kind: str
+    n_documents: int
+    n_sources: int
+    sentence: Sentence
+
+
+@dataclass
+class Watch:
+    when: str
+    sentence: Sentence
+
+
+def figures(sentences: list[Sentence], limit: int) -> list[Figure]:
+    """Up to ``limit`` figures from ``sentences`` (in their order), one per number."""
+    out: list[Figure] = []
+    seen_numbers: set[str] = set()
+    ents = nlp.entities([s.text for s in sentences])
+    for s, es in zip(sentences, ents):
+        for text, label, a, b in es:
+            if label not in FIGURE_LABELS or not any(c.isdigit() for c in text) or _YEARISH.match(text):
+                continue
+            nums = nlp.numbers(text)
+            if nums & seen_numbers:
+                continue  # "45,000 workers" and "more than 45,000 workers": one figure
+            counts, key = what_it_counts(s.text, a, b)
+            if not counts:
+                continue
+            seen_numbers.update(nums)
+            out.append(Figure(value=text, counts=counts, key=key, sentence=s))
+            if len(out) >= limit:
+                return out
+    return out
+
+
+_NOUNISH = {"NOUN", "PROPN"}
+_LIGHT_VERBS = {"be", "is", "are", "was", "were", "been", "being", "have", "has", "had"}
+_MODS = {"compound", "amod", "nmod"}
+
+
+def what_it_counts(sentence: str, start: int, end: int) -> tuple[str, str]:
+    """What the number at ``sentence[start:end]`` counts, shown and as a key.
+
+    "39 of the 71 drones" -> ("drones intercepted", "drone|intercept") when a verb governs it;
+    "$425 million military aid package" -> ("military aid package", "package|announce|aid military").
+    """
+    doc = nlp.parse(sentence)
+    toks = [t for t in doc if start <= t.idx < end]
+    if not toks:
+        return "", ""
+    t = toks[-1]
+    while t.head.i != t.i and t.dep_ in {"nummod", "quantmod", "compound"} and t.head.idx < end:
+        t = t.head  # inside the number ("425 million")
+    noun = None
+    if t.dep_ in {"nummod", "quantmod", "compound", "amod", "npadvmod"} and t.head.pos_ in _NOUNISH:
+        noun = t.head
+    else:
+        of = [c for c in t.children if c.dep_ == "prep" and c.lower_ == "of"]
+        objs = [c for c in of[0].children if c.dep_ == "pobj"] if of else []
+        if objs and objs[0].pos_ in _NOUNISH:
+            noun = objs[0]
+        elif t.head.pos_ in _NOUNISH and t.head.idx >= end:
+            noun = t.head
+    if noun is None:
+        return "", ""
+    if t.head.i == noun.i and noun.idx >= end:  # "8,000 North Korean soldiers": number to noun
+        span = [x for x in doc[t.i + 1 : noun.i + 1] if x.idx >= end]
+    else:  # "39 of the 71 drones": the noun and its modifiers
+        span = sorted(
+            [c for c in noun.children if c.dep_ in _MODS and c.i < noun.i and not c.like_num] + [noun],
+            key=lambda x: x.i,
+        )
+    mods = [x for x in span if x.i != noun.i]
+    phrase = " ".join(x.text for x in span).strip(" ,")
+    verb = _governing_verb(noun, t)
+    shown = phrase
+    if verb is not None:
+        shown = f"{phrase} {verb.text}" if verb.tag_ in {"VBN", "VBD"} else f"{phrase} ({verb.text})"
+    parts = [nlp.stem(noun.text), nlp.stem(verb.text) if verb is not None else ""]
+    key = "|".join(parts + sorted(nlp.stem(m.text) for m in mods))
+    return shown, key
+
+
+def _governing_verb(noun: Any, number: Any) -> Any:
+    """The verb a figure belongs to: the counted noun's own participle ("71 drones launched") when
+    the number modifies the noun, else the verb governing the number ("intercepted 39 of ...")."""
+    if number.head.i == noun.i:
+        for c in noun.children:
+            if c.dep_ == "acl" and c.pos_ == "VERB":
+                return c
+    for x in (number, noun):
+        h = x
+        for _ in range(4):
+            h = h.head
+            if h.pos_ in {"VERB", "AUX"} and h.lower_ not in _LIGHT_VERBS:
+                return h
+            if h.head.i == h.i:
+                break
+    return None
+
+
+def actors(material: Material, sentences: list[Sentence], limit: int) -> list[ActorFound]:
+    """Up to ``limit`` actors named in ``sentences``, most documents first, each with the first
+    sentence naming it; documents naming it are counted over the whole period."""
+    found: dict[str, ActorFound] = {}
+    for s, es in zip(sentences, nlp.entities([s.text for s in sentences])):
+        for text, label, _a, _b in es:
+            kind = ACTOR_KINDS.get(label)
+            name = " ".join(text.split()).strip(" '’\"")
+            name = re.sub(r"^(the|The)\s+", "", name).removesuffix("'s").removesuffix("’s")
+            if kind is None or len(name) < 3 or not name[:1].isupper() or name.lower() in found:
+                continue
+            if " " not in name and name.endswith(_DEMONYM_ENDINGS):
+                continue  # "Ukrainian" labelled a place: an adjective, not an actor
+            found[name.lower()] = ActorFound(name, kind, 0, 0, s)
+    # A shorter name inside a longer one of the same kind ("Kim" in "Kim Yong Bok") is the same actor.
+    names = list(found.values())
+    names = [
+        a
+        for a in names
+        if not any(o is not a and o.kind == a.kind and re.search(rf"\b{re.escape(a.name)}\b", o.name) for o in names)
+    ]
+    for a in names:
+        docs = naming(material, a.name)
+        a.n_documents = max(len(docs), 1)
+        a.n_sources = max(len({material.docs[d].info.source or d for d in docs}), 1)
+    names.sort(key=lambda a: (-a.n_documents, -a.n_sources))
+    return names[:limit]
+
+
+def naming(material: Material, name: str) -> list[str]:
+    """The documents of the period that name ``name`` (whole words), memoised on the material."""
+    if name not in material.naming:
+        pat = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        material.naming[name] = [
+            d.info.doc_id for d in material.docs.values() if name in d.text and pat.search(d.text)
+        ]
+    return material.naming[name]
+
+
+def watch(sentences: list[Sentence], limit: int) -> list[Watch]:
+    """Up to ``limit`` sentences that look ahead and state a date, in their order."""
+    ahead = [s for s in sentences if _FUTURE.search(s.text)]
+    out: list[Watch] = []
+    for s, es in zip(ahead, nlp.entities([s.text for s in ahead])):
+        dates = [t for t, label, _a, _b in es if label in {"DATE", "TIME"}]
+        if dates:
+            out.append(Watch(when=", ".join(dict.fromkeys(dates)), sentence=s))
+            if len(out) >= limit:
+                break
+    return out

@@ -1,0 +1,95 @@
+"""Choose the brief's selection knobs on a training set: quiz coverage for a grid of settings.
+
+Each quiz week's material is gathered once; then, for every setting of the grid, the week is
+grouped and drafted again and scored as in ``bench/briefs.py`` (an answer counts when it stands in
+a cited point whose passage holds it). Run it on ``train`` (and ``news``), never on ``test``.
+
+    .venv/bin/python bench/briefs_tune.py --set train --index DATA_DIR [--every 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import Briefing
+from assistant.briefs import select
+from assistant.briefs.draft import Layout, draft
+from assistant.briefs.grouping import group
+from assistant.briefs.material import gather
+from assistant.config import Settings
+from assistant.types import BriefScope
+from bench.briefs import SETS, answered, holds
+
+GRID = {
+    "threshold": [0.4, 0.5, 0.6],
+    "word_offset": [20.0],
+    "lead": [8.0],
+    "decay": [1.0],
+    "actors": [30],
+    "figures": [10, 20],
+}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--set", choices=["train", "news"], default="train")
+    p.add_argument("--index", type=Path, required=True, help="data_dir of the set's index (read only)")
+    p.add_argument("--models", type=Path, default=Path("/work/data/models"))
+    p.add_argument("--every", type=int, default=1, help="use every N-th quiz date")
+    p.add_argument("--max-words", type=int, default=800)
+    args = p.parse_args()
+    from assistant import nlp
+
+    nlp._ENT_CACHE_MAX = nlp._EMB_CACHE_MAX = 200_000  # every week's sentences stay memoised across the grid
+    b = Briefing(Settings(data_dir=args.index, model_cache_dir=args.models))
+    questions = [json.loads(line) for line in SETS[args.set][0].open()]
+    by_date: dict[str, list[dict]] = {}
+    for q in questions:
+        by_date.setdefault(q["question_date"], []).append(q)
+    weeks = []
+    for d in sorted(by_date)[:: args.every]:
+        day = date.fromisoformat(d)
+        m = gather(b.store, b.embedder, day - timedelta(days=6), day)
+        if not m.docs:
+            continue
+        qs = [q for q in by_date[d] if any(any(holds(a, x.text) for a in q["answer_contains_any"][0]) for x in m.docs.values())]
+        weeks.append((day, m, qs))
+    ceiling = sum(len(qs) for _d, _m, qs in weeks)
+    print(f"{len(weeks)} weeks, ceiling {ceiling}", flush=True)
+    results = []
+    for values in itertools.product(*GRID.values()):
+        knobs = dict(zip(GRID, values))
+        w = replace(select.Weights(), word_offset=knobs["word_offset"], lead=knobs["lead"], decay=knobs["decay"])
+        t0 = time.perf_counter()
+        got = 0
+        for day, m, qs in weeks:
+            brief = draft(
+                m,
+                group(m, set(), knobs["threshold"]),
+                as_of=day,
+                scope=BriefScope(),
+                max_words=args.max_words,
+                embedder=b.embedder,
+                layout=Layout(actors=knobs["actors"], figures=knobs["figures"]),
+                weights=w,
+            )
+            points = [(t, [c.quote for c in cits]) for t, cits in brief.cited_points()]
+            got += sum(answered(q, points) for q in qs)
+        results.append((got, knobs))
+        print(f"{got}/{ceiling} {knobs} {time.perf_counter() - t0:.0f}s", flush=True)
+    best = max(results, key=lambda r: r[0])
+    print("best", best)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Briefs on the sample corpus: structure, citations that resolve and pass the check, the empty
+period, the diff against the previous brief, storage, rendering and the CLI (real Chroma, real model)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from assistant import Briefing
+from assistant.briefs.render import count_words, to_html, to_markdown
+from assistant.citations import check_claims
+from assistant.cli import main
+from assistant.config import Settings
+from assistant.errors import EmptyPeriodError, NotFoundError
+from assistant.types import Brief
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "assistant" / "sample"
+FOLLOWUP = ROOT / "tests" / "data" / "brief_followup.txt"
+DAY = date(2024, 11, 2)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Briefing:
+    """The sample corpus published on DAY, in its own index (briefs are stored there)."""
+    b = Briefing(Settings(data_dir=tmp_path_factory.mktemp("briefs"), model_cache_dir=model_cache))
+    assert b.ingest([str(SAMPLE)], published=DAY).ok
+    return b
+
+
+@pytest.fixture(scope="module")
+def day_brief(sample: Briefing) -> Brief:
+    return sample.brief(date=DAY, as_of=DAY + timedelta(days=1))
+
+
+def _all_text(brief: Brief) -> str:
+    return "\n".join(t for t, _c in brief.cited_points())
+
+
+def test_brief_of_the_sample_day_covers_its_four_developments(day_brief: Brief) -> None:
+    text = _all_text(day_brief).lower()
+    assert "drone" in text and "kyiv" in text  # the Kyiv drone attack
+    assert "north korean" in text and "8,000" in text  # the North Korean troops
+    assert "$425 million" in text  # the US aid package
+    assert "nuclear" in text  # Medvedev's nuclear warning
+    assert 3 <= len(day_brief.bottom_line) <= 5
+    assert day_brief.sections and all(s.points for s in day_brief.sections)
+    assert (day_brief.since, day_brief.until) == (DAY, DAY)
+    assert day_brief.words <= 800
+
+
+def test_key_figures_hold_the_seed_numbers_each_cited_to_a_passage_stating_it(day_brief: Brief) -> None:
+    figures = {f.value.removeprefix("roughly ").strip(): f for f in day_brief.key_figures}
+    for value in ("71", "39", "8,000", "$425 million"):
+        assert value in figures, sorted(figures)
+        assert value in figures[value].citation.quote
+    assert "intercept" in figures["39"].counts and "drones" in figures["39"].counts
+    assert "soldiers" in figures["8,000"].counts
+
+
+def test_every_citation_resolves_to_the_stored_text_and_passes_the_check(
+    sample: Briefing, day_brief: Brief
+) -> None:
+    text = sample.document(day_brief.sources[0].doc_id).text
+    points = day_brief.cited_points()
+    assert len(points) > 10
+    for _t, cits in points:
+        for c in cits:
+            assert text[c.start : c.end] == c.quote
+            assert c.n == 1 and c.published == DAY
+    sentences = [(p.text, p.citations[0]) for p in day_brief.bottom_line + day_brief.sections[0].points]
+    from assistant.briefs.draft import as_hit
+
+    verdicts = check_claims([(t, as_hit(c)) for t, c in sentences], sample.embedder)
+    assert all(v.supported for v in verdicts)
+    names = {a.name for a in day_brief.actors}
+    assert {"Volodymyr Zelenskyy", "Dmitry Medvedev", "Kyiv"} <= names
+    assert all(a.name in a.citation.quote for a in day_brief.actors)
+
+
+def test_a_false_claim_fails_the_same_check(sample: Briefing, day_brief: Brief) -> None:
+    from assistant.briefs.draft import as_hit
+
+    c = next(f.citation for f in day_brief.key_figures if f.value == "39")
+    verdict = check_claims([("Ukraine intercepted 40 of the 71 drones.", as_hit(c))], sample.embedder)[0]
+    assert not verdict.supported and "40" in verdict.reason
+
+
+def test_brief_serialises_in_one_call_and_renders_escaped_html(day_brief: Brief) -> None:
+    data = day_brief.model_dump(mode="json")
+    assert Brief.model_validate(json.loads(json.dumps(data))) == day_brief
+    md = to_markdown(day_brief)
+    assert "## Key figures" in md and "## Sources" in md and "[1]" in md
+    html = to_html(day_brief)
+    assert "Zelenskyy" in html and "’" in html and 'href="#src-1"' in html
+    hostile = day_brief.model_copy(deep=True)
+    hostile.bottom_line[0].text = "<script>alert(1)</script>"
+    assert "<script>" not in to_html(hostile) and "&lt;script&gt;" in to_html(hostile)
+
+
+def test_max_words_bounds_the_brief(sample: Briefing) -> None:
+    short = sample.brief(date=DAY, max_words=120, save=False)
+    assert short.words <= 120 == short.max_words
+    assert short.bottom_line and count_words(short) == short.words
+
+
+def test_default_period_is_the_day_before_as_of(sample: Briefing) -> None:
+    b = sample.brief(as_of=DAY + timedelta(days=1), save=False)
+    assert (b.since, b.until) == (DAY, DAY)
+
+
+def test_empty_period_is_an_error_not_an_empty_draft(sample: Briefing) -> None:
+    with pytest.raises(EmptyPeriodError, match="no documents between 2024-10-01 and 2024-10-07"):
+        sample.brief(since="2024-10-01", until="2024-10-07")
+    with pytest.raises(EmptyPeriodError, match="no documents between"):
+        sample.brief(date=DAY, sources=["nowhere"])
+
+
+def test_inferred_dates_are_counted_in_the_notes(seeded: Briefing) -> None:
+    doc = seeded.documents()[0]
+    assert doc.published_inferred
+    b = seeded.brief(date=doc.published, save=False)
+    assert any("1 of the 1 documents had inferred dates" in n for n in b.notes)
+    assert b.sources[0].published_inferred
+
+
+def test_briefs_are_stored_listed_and_reopened(sample: Briefing, day_brief: Brief) -> None:
+    path = sample.settings.briefs_path / f"{day_brief.id}.json"
+    assert path.is_file() and not list(path.parent.glob("*.tmp"))
+    assert day_brief.id in [i.id for i in sample.briefs()]
+    assert sample.get_brief(day_brief.id) == day_brief
+    with pytest.raises(NotFoundError, match="no brief with id"):
+        sample.get_brief("../../etc/passwd")
+
+
+def test_next_brief_marks_a_changed_figure_updated_with_both_citations(sample: Briefing, day_brief: Brief) -> None:
+    next_day = DAY + timedelta(days=1)
+    assert sample.ingest([str(FOLLOWUP)], published=next_day).ok
+    b = sample.brief(date=next_day)
+    assert b.diff is not None and b.diff.previous_id == day_brief.id
+    change = next(c for c in b.diff.updated if "drones" in c.counts)
+    assert (change.old.value, change.new.value) == ("39", "45")
+    assert "39" in change.old.citation.quote and change.old.citation.doc_id == day_brief.sources[0].doc_id
+    assert "45" in change.new.citation.quote and change.new.citation.published == next_day
+    assert any(f.status == "updated" for f in b.key_figures)
+    # the old development is no longer covered; its citation stays resolvable in the source list
+    assert b.diff.dropped and {c.n for p in b.diff.dropped for c in p.citations} <= {s.n for s in b.sources}
+    assert "Updated: " in to_markdown(b) and "39 [" in to_markdown(b)
+
+
+def test_cli_brief_show_and_list(sample: Briefing, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("BRIEFING_DATA_DIR", str(sample.settings.data_dir))
+    monkeypatch.setenv("BRIEFING_MODEL_CACHE_DIR", str(sample.settings.models_dir))
+    assert main(["brief", "--date", "2020-01-01"]) == 1
+    assert "no documents between 2020-01-01 and 2020-01-01" in capsys.readouterr().err
+    assert main(["brief", "--date", str(DAY), "--format", "json", "--topic", "drone attack on Kyiv"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["scope"]["topic"] == "drone attack on Kyiv" and data["bottom_line"]
+    assert main(["briefs"]) == 0
+    assert data["id"] in capsys.readouterr().out
+    assert main(["brief", "--show", data["id"], "--format", "html"]) == 0
+    assert capsys.readouterr().out.startswith('<article class="brief">')
+
+
+def test_llm_engine_rewrites_sections_and_the_same_check_removes_an_unsupported_claim(
+    sample: Briefing,
+) -> None:
+    try:
+        from tests.openai_server import serve
+    except ImportError:  # run from inside tests/
+        from openai_server import serve
+
+    seen: list[str] = []
+
+    def script(messages: list[dict], _request: object) -> str:
+        seen.append(messages[-1]["content"])
+        return "Air defenses intercepted 39 of the 71 drones [1]. Ukraine shot down 60 drones over Kyiv [1]."
+
+    with serve(script) as server:
+        b = Briefing(sample.settings.model_copy(update={"openai_base_url": server.base_url, "model": "m"}))
+        brief = b.brief(date=DAY, engine="openai", save=False)
+    assert brief.engine == "openai" and seen and "Source sentences:" in seen[0]
+    rewritten = [p for s in brief.sections for p in s.points]
+    assert any(p.text == "Air defenses intercepted 39 of the 71 drones." for p in rewritten)
+    assert not any("60" in p.text for p in rewritten)  # not in the cited sentence: removed
+    for p in rewritten:
+        assert p.citations and p.citations[0].quote in sample.document(p.citations[0].doc_id).text

@@ -1,0 +1,119 @@
+"""Sources that disagree on the asked value: found, said in a cited and verified sentence, typed on
+the Answer, shown by the CLI. Real spaCy, the real embedding model, real Chroma."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant import Briefing, conflicts
+from assistant.citations import claim_core, verify
+from assistant.config import Settings
+from assistant.types import Hit
+
+
+@pytest.fixture(scope="module")
+def embedder(tmp_path_factory: pytest.TempPathFactory, model_cache: Path):
+    from index.embeddings import get_embedder
+
+    return get_embedder(Settings(data_dir=tmp_path_factory.mktemp("conflicts"), model_cache_dir=model_cache))
+
+
+def _hit(n: int, text: str, published: date | None = None, doc: str | None = None) -> Hit:
+    return Hit(
+        chunk_id=f"c:{n}", doc_id=doc or f"d{n}", start=0, end=len(text), score=1.0 / (n + 1), text=text,
+        published=published,
+    )  # fmt: skip
+
+
+FERRY = [
+    _hit(0, "The new ferry line between Harwick and Olden Bay carried 212 passengers on its first crossing."),
+    _hit(1, "Port staff said the new ferry line between Harwick and Olden Bay carried 180 passengers on its first crossing."),
+    _hit(2, "The harbour cafe in Harwick opened a second room for ferry travellers."),
+]  # fmt: skip
+QUESTION = "How many passengers did the new ferry line carry on its first crossing?"
+DRAFT = f"{FERRY[0].text} [1]"
+
+
+def test_another_documents_value_is_found_with_its_passage() -> None:
+    [found] = conflicts.find(QUESTION, DRAFT, FERRY)
+    assert found.value == "180" and found.passage == 1
+    assert found.preferred == "212" and found.reason == "draft"
+    assert "180" in found.sentence and found.sentence.endswith("[2].")
+
+
+def test_sources_that_agree_or_talk_about_something_else_are_no_conflict() -> None:
+    agree = [FERRY[0], _hit(1, "On its first crossing the new ferry line carried 212 passengers, port staff said.")]
+    assert conflicts.find(QUESTION, DRAFT, agree) == []
+    assert conflicts.find(QUESTION, DRAFT, [FERRY[0], FERRY[2]]) == []
+    # the same document saying something else is not another source
+    same_doc = [FERRY[0], _hit(1, FERRY[1].text, doc="d0")]
+    assert conflicts.find(QUESTION, DRAFT, same_doc) == []
+    # a question that asks for no typed value
+    assert conflicts.find("Why did the ferry line open?", DRAFT, FERRY) == []
+
+
+def test_a_fresher_source_leads() -> None:
+    dated = [
+        _hit(0, FERRY[0].text, published=date(2025, 3, 1)),
+        _hit(1, FERRY[1].text, published=date(2025, 3, 9)),
+    ]
+    [found] = conflicts.find(QUESTION, DRAFT, dated)
+    assert found.reason == "fresher" and found.preferred == "180"
+    text, _ = conflicts.annotate(QUESTION, DRAFT, dated)
+    assert text.startswith(conflicts.LEADS["fresher"])
+
+
+def test_the_added_sentence_passes_the_citation_check(embedder) -> None:
+    text, found = conflicts.annotate(QUESTION, DRAFT, FERRY)
+    assert claim_core(found[0].sentence).startswith('"')
+    v = verify(text, FERRY, embedder)
+    assert not v.abstained and all(vd.action == "kept" for vd in v.verdicts), v.verdicts
+    [c] = conflicts.resolve(found, FERRY, v.citations, v.text)
+    assert (c.value, c.doc_id, c.preferred) == ("180", "d1", "212")
+    assert v.citations[c.n - 1].doc_id == "d1"
+
+
+def test_the_answer_lists_conflicts_and_the_cli_shows_them(
+    make_settings, tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recs = [
+        {"id": "port-1", "title": "Ferry line opens", "published": "2025-03-01", "source": "harbour-news",
+         "text": FERRY[0].text + " The crossing took ninety minutes in calm weather."},
+        {"id": "port-2", "title": "Ferry line opens to crowds", "published": "2025-02-20", "source": "coast-daily",
+         "text": FERRY[1].text + " Tickets for the spring season sold out within a week."},
+    ]  # fmt: skip
+    path = tmp_path / "in" / "ferry.jsonl"
+    path.parent.mkdir()
+    path.write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")
+    settings = make_settings()
+    b = Briefing(settings)
+    assert b.ingest([str(path)]).count("added") == 2
+    a = b.ask(QUESTION)
+    assert not a.abstained and "212" in a.answer, a.answer
+    [c] = a.conflicts
+    assert (c.value, c.doc_id, c.preferred, c.reason) == ("180", "port-2", "212", "draft")
+    assert a.citations[c.n - 1].doc_id == "port-2" and f"[{c.n}]" in a.answer
+    assert a.public_json()["conflicts"][0]["value"] == "180"
+
+    from assistant.cli import main
+
+    monkeypatch.setenv("BRIEFING_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("BRIEFING_MODEL_CACHE_DIR", str(settings.model_cache_dir))
+    assert main(["ask", QUESTION]) == 0
+    assert f"Conflict: [{c.n}] gives '180'; the answer prefers '212'" in capsys.readouterr().out
+    assert main(["ask", QUESTION, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["conflicts"][0]["doc_id"] == "port-2"
+
+
+def test_the_conflict_takes_the_place_of_an_extra_sentence_not_of_the_answer() -> None:
+    extra = (
+        " The crossing took ninety minutes in calm weather and the crew reported no delays at either"
+        " harbour, which pleased the operators and the local council alike. [1]"
+    )
+    text, [found] = conflicts.annotate(QUESTION, DRAFT + extra, FERRY)
+    assert len(text) <= conflicts.ANSWER_CHARS
+    assert "212 passengers" in text and "ninety minutes" not in text and found.sentence in text

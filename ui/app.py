@@ -1,0 +1,219 @@
+"""The Gradio workspace: chat with cited answers, a library, a status page; a thin layer over ``Briefing``.
+
+``build_app`` only builds the ``gr.Blocks`` (``briefing serve`` mounts it on its FastAPI app);
+``launch`` serves it on its own, on loopback unless credentials are configured.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr
+
+from assistant import Briefing
+from assistant.errors import ConfigError
+from ui import render
+from ui.access import check_bind
+from ui.handlers import Workspace
+from ui.style import CONVERSATION_JS, CSS, PANEL_JS
+
+_SHARED = {"concurrency_id": "briefing", "concurrency_limit": 1}
+"""Every handler that touches the index queues behind the others: one Briefing, one writer."""
+
+
+def _html(value: str = "", **kwargs: Any) -> gr.HTML:
+    """A gr.HTML styled only by our CSS (Gradio's prose styles would restyle the citation buttons)."""
+    return gr.HTML(value, apply_default_css=False, **kwargs)
+
+
+def build_app(briefing: Briefing) -> gr.Blocks:
+    """The workspace as a ``gr.Blocks``: built, not launched (``launch`` or a FastAPI mount serves it)."""
+    ws = Workspace(briefing)
+    private: dict[str, Any] = {"api_visibility": "private", **_SHARED}
+    with gr.Blocks(title="Briefing") as demo:
+        conv = gr.State(None)
+        _html(f"<style>{CSS}</style>", elem_id="bf-style", padding=False)
+        with gr.Row(elem_id="bf-header"):
+            _html('<div class="bf-brand">Briefing<span>cited answers from your documents</span></div>')
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=480):
+                    conversation = _html(
+                        render.conversation_html([]),
+                        js_on_load=CONVERSATION_JS,
+                        elem_id="bf-conversation",
+                        min_height=300,
+                        max_height=470,
+                        autoscroll=True,
+                        container=True,
+                        padding=True,
+                    )
+                    with gr.Row(equal_height=True, elem_id="bf-ask-row"):
+                        question = gr.Textbox(
+                            show_label=False,
+                            placeholder="Ask about the documents in the library…",
+                            elem_id="bf-question",
+                            scale=6,
+                            lines=1,
+                            max_lines=4,
+                            container=False,
+                            autofocus=True,
+                        )
+                        ask_btn = gr.Button(
+                            "Ask", variant="primary", scale=0, min_width=100, elem_id="bf-ask"
+                        )
+                    notice = _html("", elem_id="bf-notice", visible=False)
+                    with gr.Row():
+                        new_btn = gr.Button(
+                            "New conversation", size="sm", scale=0, min_width=160, elem_id="bf-new"
+                        )
+                        export_btn = gr.DownloadButton(
+                            "Export as Markdown",
+                            size="sm",
+                            scale=0,
+                            min_width=160,
+                            interactive=False,
+                            elem_id="bf-export",
+                        )
+                    with (
+                        gr.Accordion("Filters for the next question", open=False, elem_id="bf-filters"),
+                        gr.Row(),
+                    ):
+                        sources = gr.Dropdown(label="Sources", multiselect=True, choices=[], scale=2)
+                        since = gr.DateTime(label="Published from", include_time=False, type="string")
+                        until = gr.DateTime(label="Published until", include_time=False, type="string")
+                        as_of = gr.DateTime(
+                            label="As of", include_time=False, type="string", elem_id="bf-as-of"
+                        )
+                with gr.Column(scale=2, min_width=360):
+                    panel = _html(
+                        render.EMPTY_PANEL,
+                        js_on_load=PANEL_JS,
+                        elem_id="bf-panel",
+                        container=True,
+                        padding=True,
+                    )
+            with gr.Tab("Library", id="library"), gr.Row(equal_height=False):
+                with gr.Column(scale=2, min_width=360):
+                    files = gr.File(label="Upload files", file_count="multiple", type="filepath", height=150)
+                    urls = gr.Textbox(
+                        label="Or add web pages and feeds",
+                        placeholder="https://… (one per line)",
+                        lines=2,
+                    )
+                    source = gr.Textbox(label="Source name (optional)", placeholder="e.g. Reuters")
+                    add_btn = gr.Button("Add to library", variant="primary", elem_id="bf-add")
+                    report_json = gr.JSON(visible=False)
+                    report = _html(render.report_html([]), elem_id="bf-report")
+                with gr.Column(scale=3, min_width=480):
+                    docs = gr.Dataframe(
+                        headers=["Title", "Source", "Published", "Chunks"],
+                        datatype=["str", "str", "str", "number"],
+                        interactive=False,
+                        label="Documents",
+                        elem_id="bf-docs",
+                        max_height=300,
+                        wrap=True,
+                        column_widths=["54%", "16%", "20%", "10%"],
+                    )
+                    with gr.Row(equal_height=True):
+                        query = gr.Textbox(
+                            show_label=False,
+                            placeholder="Search the library…",
+                            scale=5,
+                            elem_id="bf-library-search",
+                            container=False,
+                        )
+                        search_btn = gr.Button("Search", scale=0, min_width=100)
+                    hits = _html("", elem_id="bf-hits")
+                    doc_pick = gr.Dropdown(label="Delete a document", choices=[], elem_id="bf-delete-pick")
+                    with gr.Row():
+                        delete_btn = gr.Button(
+                            "Delete document",
+                            variant="stop",
+                            size="sm",
+                            scale=0,
+                            min_width=150,
+                            elem_id="bf-delete",
+                        )
+                    delete_notice = _html("", visible=False)
+            with gr.Tab("Status", id="status") as status_tab:
+                status = _html("", elem_id="bf-status")
+
+        ask_io = {
+            "inputs": [question, conv, sources, since, until, as_of],
+            "outputs": [conversation, conv, question, notice, export_btn],
+        }
+        ask_btn.click(ws.chat, **ask_io, **private)
+        question.submit(ws.chat, **ask_io, **private)
+        conversation.click(ws.open_citation, inputs=[conv], outputs=[panel], **private)
+        new_btn.click(
+            ws.new_conversation,
+            inputs=[conv],
+            outputs=[conversation, conv, panel, notice, export_btn],
+            **private,
+        )
+
+        view = [report, docs, doc_pick, sources, status]
+        add_btn.click(
+            ws.ingest, inputs=[files, urls, source], outputs=[report_json], api_name="ingest", **_SHARED
+        ).then(ws.library_view, inputs=[report_json], outputs=view, **private).then(
+            lambda: (None, ""), outputs=[files, urls], api_visibility="private"
+        )
+        search_btn.click(ws.library_search, inputs=[query], outputs=[hits], **private)
+        query.submit(ws.library_search, inputs=[query], outputs=[hits], **private)
+        delete_btn.click(
+            ws.delete, inputs=[doc_pick], outputs=[delete_notice, docs, doc_pick, sources, status], **private
+        )
+        status_tab.select(ws.status, outputs=[status], **private)
+        demo.load(lambda: date.today().isoformat(), outputs=[as_of], api_visibility="private")
+        demo.load(ws.library_view, outputs=view, **private)
+
+        gr.api(ws.api_ask, api_name="ask", **_SHARED)
+        gr.api(ws.api_search, api_name="search", **_SHARED)
+    return demo
+
+
+def launch(
+    briefing: Briefing,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    block: bool = True,
+    say: Callable[[str], Any] = print,
+) -> gr.Blocks:
+    """Serve the workspace on ``host:port``; off loopback only with credentials from settings.
+
+    Gradio's upload cache goes into the data folder (unless ``GRADIO_TEMP_DIR`` says otherwise).
+    With ``block`` false it returns the running app (``close()`` stops it).
+    """
+    auth = check_bind(briefing, host)
+    os.environ.setdefault("GRADIO_TEMP_DIR", str((briefing.settings.data_dir / "gradio").resolve()))
+    demo = build_app(briefing)
+    try:
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            auth=auth,
+            auth_message="Briefing workspace: sign in with the credentials from BRIEFING_UI_AUTH.",
+            prevent_thread_lock=True,
+            quiet=True,
+            show_error=False,
+            max_file_size=f"{briefing.settings.max_file_mb * 10:g}mb",
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot serve on {host}:{port} ({exc}); pass another --port") from None
+    say(
+        f"Briefing workspace running at http://{host if ':' not in host else f'[{host}]'}:{port}  (Ctrl+C stops it)"
+    )
+    if block:
+        try:
+            demo.block_thread()
+        finally:
+            demo.close()
+    return demo
