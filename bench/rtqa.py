@@ -157,54 +157,44 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def read(args: argparse.Namespace) -> None:
-    """The engine and the citation check on cached passages, as the chain runs them."""
+    """The engine, conflicts and the citation check on cached passages: the chain's own second half."""
     b = briefing_for(args.set, args.data, index=False)
-    engine = b.engine(args.engine)
+    chain = cached_chain(b.engine(args.engine), b.embedder)
     rows = []
     t0 = time.perf_counter()
     i, n = (int(x) for x in args.shard.split("/"))
     for j, q in enumerate(load_cache(args.data, args.cache or args.set, args.k)[: args.limit]):
         if j % n != i:
             continue
-        as_of = date.fromisoformat(q["question_date"])
-        rows.append(score_row(q, answer_cached(engine, b.embedder, q["question"], q["passages"], as_of)))
+        answer = chain(q["question"], q["passages"], date.fromisoformat(q["question_date"]))
+        rows.append(score_row(q, answer))
         if args.details:  # as it goes: a long run on a busy machine keeps what it did
             Path(args.details).write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     report(args, rows, time.perf_counter() - t0)
 
 
-def answer_cached(engine: Any, embedder: Any, question: str, passages: list[Any], as_of: date) -> Any:
-    """The chain's second half on cached passages; for code before ``answer_from_passages`` (a
-    baseline), the same steps as that chain took: the engine's draft, then the citation check."""
-    try:
-        from assistant.chain import answer_from_passages
-        from assistant.timeframe import resolve_timeframe
-        from assistant.types import SearchFilters
-    except ImportError:
-        from assistant.citations import verify
-        from assistant.types import Answer
+def cached_chain(engine: Any, embedder: Any) -> Any:
+    """``(question, passages, as_of) -> Answer`` through the code's own chain (``build_chain``) with its
+    retrieval step replaced by the cached passages, so any version of the code (a baseline too) reads
+    them exactly as ``Briefing.ask`` would."""
+    import assistant.chain as chain_module
 
-        d = engine.answer(question, passages, today=as_of)
-        v = verify(d.text, passages, embedder) if not d.abstained else None
-        return Answer(
-            question=question,
-            answer=v.text if v and not v.abstained else d.text,
-            citations=v.citations if v else [],
-            abstained=v.abstained if v else True,
-            engine=engine.name,
-            passages=passages,
-        )
-    from assistant.chain import AskState, finish
-    from assistant.engines.base import DraftingEngine
+    holder: list[list[Any]] = [[]]
 
-    if not isinstance(engine, DraftingEngine) or not passages:
-        return answer_from_passages(engine, embedder, question, passages, as_of)
-    state = AskState(question, question, as_of, SearchFilters(as_of=as_of), resolve_timeframe(question, as_of))
-    state.passages = passages
-    draft = engine.draft(state)
-    answer = finish(state, draft, engine.name, embedder)
-    answer.notes.append(f"support {draft.support:.4f}")  # the ranker's probability, for threshold curves
-    return answer
+    def cached(_searcher: Any, _k: int, x: Any) -> Any:
+        if isinstance(x, dict):  # code before the typed state
+            return {**x, "passages": holder[0]}
+        x.passages = holder[0]
+        return x
+
+    chain_module._retrieve = cached
+    runnable = chain_module.build_chain(engine, None, embedder, default_k=5)
+
+    def run(question: str, passages: list[Any], as_of: date) -> Any:
+        holder[0] = passages
+        return [e for e in runnable.stream({"question": question, "as_of": as_of}) if hasattr(e, "citations")][-1]
+
+    return run
 
 
 def ask(args: argparse.Namespace) -> None:
@@ -212,8 +202,17 @@ def ask(args: argparse.Namespace) -> None:
     b = briefing_for(args.set, args.data)
     rows = []
     t0 = time.perf_counter()
-    for q in load_questions(args.set, args.limit):
-        rows.append(score_row(q, b.ask(q["question"], engine=args.engine, k=args.k, as_of=q["question_date"])))
+    cache = cache_path(args.data, args.save_cache, args.k).open("w", encoding="utf-8") if args.save_cache else None
+    for j, q in enumerate(load_questions(args.set, args.limit)):
+        answer = b.ask(q["question"], engine=args.engine, k=args.k, as_of=q["question_date"])
+        rows.append(score_row(q, answer))
+        if cache:  # the passages handed to the engine, for `read` (other readers on the same passages)
+            cache.write(json.dumps({**q, "passages": [h.model_dump(mode="json") for h in answer.passages]}) + "\n")
+            cache.flush()
+        if args.details:
+            Path(args.details).write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+        if j % 25 == 0:
+            print(f"{j} {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
     report(args, rows, time.perf_counter() - t0)
 
 
@@ -236,6 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--keyword-only", action="store_true", help="retrieve: BM25 over the raw corpus, no index")
     p.add_argument("--shard", default="0/1", help="read: every n-th question from i (i/n), for parallel runs")
     p.add_argument("--no-collapse", action="store_true", help="retrieve: keep copies (to measure collapsing)")
+    p.add_argument("--save-cache", help="ask: also cache the passages under this name (for `read --cache`)")
     p.add_argument("--cache", help="read: the cache's name when not the set's (e.g. train-keyword)")
     args = p.parse_args(argv)
     {"retrieve": retrieve, "read": read, "ask": ask}[args.cmd](args)

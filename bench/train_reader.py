@@ -43,6 +43,7 @@ def extract(data: Path, name: str, k: int, shard: tuple[int, int] = (0, 1)) -> d
     ``shard[1]``-th question from ``shard[0]``: shards run as parallel processes)."""
     from assistant.config import Settings
     from assistant.engines.extractive import ExtractiveEngine
+    from assistant.engines.extractive.engine import learned_candidates, reading_context
     from assistant.timeframe import resolve_timeframe
 
     engine = ExtractiveEngine(Settings(data_dir=data / "cache" / "no-index", model_cache_dir=data / "models"))
@@ -53,7 +54,9 @@ def extract(data: Path, name: str, k: int, shard: tuple[int, int] = (0, 1)) -> d
         if i % shard[1] != shard[0]:
             continue
         as_of = date.fromisoformat(q["question_date"])
-        cands, _ = engine.candidates(q["question"], q["passages"], as_of, resolve_timeframe(q["question"], as_of))
+        frame = resolve_timeframe(q["question"], as_of)
+        ctx, usable = reading_context(q["question"], q["passages"], as_of, frame, engine.embedder, embed_all=False)
+        cands = learned_candidates(ctx, usable) if usable else []
         for c in cands:
             X.append([c.features.get(f, 0.0) for f in ranking.FEATURES])
             y.append(strict_contains(c.text, q["answer_contains_any"]))

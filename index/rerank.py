@@ -231,7 +231,13 @@ def analyse(
             s = stem(low)
             if s:
                 terms[s] = idf(s) if idf else 1.0
-    return QueryInfo(query, constraints, answer_types.kind(query), terms, words)
+    return QueryInfo(
+        query,
+        constraints,
+        answer_types.kind(query, skip=lambda w: w in _QUESTION_WORDS or w in _STOP),
+        terms,
+        words,
+    )
 
 
 def _inside(text: str, tok: str, spans: list[tuple[int, int]]) -> bool:

@@ -11,11 +11,13 @@ import pytest
 
 from assistant import nlp
 from assistant.config import Settings
-from assistant.engines.extractive import ExtractiveEngine, date_detail, event_dates
+from assistant.engines.extractive import ExtractiveEngine, date_detail, dates, event_dates
 from assistant.engines.extractive.answer_types import entity_votes as _entity_votes
 from assistant.engines.extractive.answer_types import locative as _locative
 from assistant.engines.extractive.answer_types import mislabelled as _mislabelled
 from assistant.engines.extractive.candidates import Sentence as _Sent
+from assistant.engines.extractive.dates import recent_period
+from assistant.timeframe import resolve_timeframe
 from assistant.types import Hit
 
 
@@ -91,7 +93,8 @@ def test_fresher_sources_count_more_for_recent_questions(engine: ExtractiveEngin
     ]
 
     def freshness(question: str, as_of: date | None) -> list[float] | None:
-        return engine._freshness(hits, engine._recent_period(question, as_of))
+        period = recent_period(resolve_timeframe(question, as_of), as_of) if as_of else None
+        return None if period is None else dates.freshness(hits, period)
 
     fresh = freshness("Which company recently recalled its lemonade?", today)
     assert fresh is not None

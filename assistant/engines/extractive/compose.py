@@ -12,12 +12,17 @@ from assistant.engines.extractive.candidates import LEANS_BACK, Sentence
 MAX_CHARS = 290  # a second sentence joins only while the answer (with its markers) stays under 300
 NEIGHBOUR_SHARE = 0.6  # a neighbour this good (relative to the best) joins it
 OTHER_TYPED_SHARE = 0.7  # a sentence elsewhere naming the asked-for thing joins an untyped best this good
+TYPED_NEIGHBOUR_SHARE = 0.8  # a neighbour naming an entity of the asked-for type joins an untyped best this good
+OTHERS = 20  # candidates looked at for a sentence naming the asked-for thing
 
 
-def compose(best: Sentence, sents: list[Sentence], ranked: list[Sentence], max_sentences: int) -> list[Sentence]:
-    """The answer's sentences in reading order: ``best`` alone, or with the sentence before it
-    (when it leans on it: "He said ..."), with a neighbour or another candidate that names the
-    asked-for thing when ``best`` does not, or with a neighbour that is good evidence itself."""
+def compose(
+    best: Sentence, sents: list[Sentence], types: frozenset[str] | None, others: list[Sentence], max_sentences: int
+) -> list[Sentence]:
+    """The answer's sentences in reading order: ``best`` alone, or with the sentence before it (when it
+    leans on it: "He said ..."), with a neighbour naming an entity of the asked-for ``types`` or
+    another good candidate (``others``, best first) naming the asked-for thing when ``best`` does
+    not, or with a neighbour that is good evidence itself."""
     if max_sentences < 2:
         return [best]
     prev = sents[best.idx - 1] if best.pos > 0 else None
@@ -26,11 +31,12 @@ def compose(best: Sentence, sents: list[Sentence], ranked: list[Sentence], max_s
     fits = [o for o in (nxt, prev) if o is not None and o.usable and len(o.text) <= room]
     if prev in fits and LEANS_BACK.match(best.text):
         return [prev, best]  # type: ignore[list-item]
-    if best.features.get("q_typed") and not best.typed:
+    if types and not best.typed:  # the asked-for entity is only in the neighbour
         for o in fits:
-            if o.score > 0.8 * best.score and o.typed:
+            if o.score > TYPED_NEIGHBOUR_SHARE * best.score and any(e[1] in types for e in nlp.entities([o.text])[0]):
                 return [best, o] if o is nxt else [o, best]
-        for o in ranked[1:20]:
+    if not best.typed:  # ... or in a sentence elsewhere nearly as good: best sets the scene, that one answers
+        for o in others[1:OTHERS]:
             if o.typed and len(o.text) <= room and o.score >= OTHER_TYPED_SHARE * best.score:
                 return [best, o]
     options = [o for o in fits if o.score >= NEIGHBOUR_SHARE * best.score and (o.terms - best.terms)]

@@ -131,14 +131,21 @@ def _cause(ctx: Context, top: list[Sentence], distinct: list[int]) -> None:
 
 
 def _other_kinds(ctx: Context, top: list[Sentence], types: frozenset[str] | None) -> None:
-    """"spring allergies" for a question about "fall allergies" (not for the asked-for noun itself)."""
-    compounds = nlp.question_compounds(ctx.question)
-    if not types:
-        asked = nlp.stem(nlp.question_focus(ctx.question)[0] or "")
-        compounds = tuple(c for c in compounds if c[1] != asked)
+    compounds = compounds_to_check(ctx.question, types)
     if compounds:
         for s in top:
             s.features["other_kind"] = float(at.other_kind(s, compounds))
+
+
+def compounds_to_check(question: str, types: frozenset[str] | None) -> tuple[tuple[str, str], ...]:
+    """The question's compound nouns whose other kinds say a sentence is about something else
+    ("spring allergies" for "fall allergies"); not the asked-for noun's ("which union workers"
+    wants another kind of workers) when no entity type (``types``) is asked for."""
+    compounds = nlp.question_compounds(question)
+    if not types:
+        asked = nlp.stem(nlp.question_focus(question)[0] or "")
+        compounds = tuple(c for c in compounds if c[1] != asked)
+    return compounds
 
 
 def question_entities(question: str) -> list[nlp.Entity]:

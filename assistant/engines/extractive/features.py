@@ -62,11 +62,12 @@ def context(
     return Context(question, qt, weights, passages, sents, by_passage, cov, today, frame, period)
 
 
-def similarity(ctx: Context, embedder: Any) -> None:
+def similarity(ctx: Context, embedder: Any, *, embed_all: bool = False) -> None:
     """Weighted term recall and cosine to the question, for each sentence and its best window (the
     sentence with a neighbour); a sentence leaning on the one before inherits its words. Only
     sentences sharing a word with the question, alone or with a neighbour, are embedded (the others
-    keep cosine 0: they never become candidates), which halves the engine's time."""
+    keep cosine 0: they never become candidates), which halves the engine's time; ``embed_all``:
+    every usable sentence, as the hand-set ranking (``rules``) was tuned with."""
     sents, qt = ctx.sents, ctx.qt
     clause_weights = {t: w for t, w in ctx.weights.items() if t in qt.clause_terms}
     for j, s in enumerate(sents):
@@ -77,7 +78,7 @@ def similarity(ctx: Context, embedder: Any) -> None:
         prev = neighbours(ctx, j, after=False)
         if prev and LEANS_BACK.match(s.text):
             s.lex = max(s.lex, LEAN_CREDIT * nlp.weighted_recall(ctx.weights, s.terms | sents[prev[0]].terms))
-    embed_idx = [j for j, s in enumerate(sents) if s.usable and s.lex_win > 0] or [
+    embed_idx = [j for j, s in enumerate(sents) if s.usable and (embed_all or s.lex_win > 0)] or [
         j for j, s in enumerate(sents) if s.usable
     ]
     vecs = nlp.embed_cached(embedder, [ctx.question, qt.clause] + [sents[j].text for j in embed_idx])
