@@ -64,6 +64,6 @@ def keyword_passages(
                 published_inferred=d.published_inferred,
             ))  # fmt: skip
         if collapse:
-            pool = collapse_copies(pool, settings.passage_context_chars)
+            pool = collapse_copies(pool)
         hits = prefer_period(pool, resolve_timeframe(q["question"], as_of), as_of, k)
         yield q, widen(hits, by_id, settings.passage_context_chars)

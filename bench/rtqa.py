@@ -90,7 +90,7 @@ def retrieve(args: argparse.Namespace) -> None:
         if args.no_collapse:
             import assistant.chain
 
-            assistant.chain.collapse_copies = lambda pool, context: pool
+            assistant.chain.collapse_copies = lambda pool: pool
         pairs = ((q, b.retrieve(q["question"], k=args.k, as_of=q["question_date"])) for q in qs)
     name = args.set + ("-keyword" if args.keyword_only else "") + ("-nocollapse" if args.no_collapse else "")
     out = cache_path(args.data, name, args.k)
