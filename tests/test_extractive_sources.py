@@ -12,11 +12,11 @@ import pytest
 from assistant import nlp
 from assistant.config import Settings
 from assistant.engines.extractive import ExtractiveEngine, date_detail, dates, event_dates
-from assistant.engines.extractive.answer_types import entity_votes as _entity_votes
-from assistant.engines.extractive.answer_types import locative as _locative
-from assistant.engines.extractive.answer_types import mislabelled as _mislabelled
 from assistant.engines.extractive.candidates import Sentence as _Sent
 from assistant.engines.extractive.dates import recent_period
+from assistant.engines.extractive.entities import entity_votes as _entity_votes
+from assistant.engines.extractive.entities import locative as _locative
+from assistant.engines.extractive.entities import mislabelled as _mislabelled
 from assistant.timeframe import resolve_timeframe
 from assistant.types import Hit
 

@@ -8,13 +8,16 @@ No generative model. Its phases, one module each:
 2. ``features``: per sentence, cosine and weighted term recall to the question (alone and with a
    neighbour), the passage's coverage of the question's names and words, position, the source's
    age against the as-of date, a date inside the period asked about, ...; ``evidence``: whether it
-   names the kind of thing asked for (spaCy entities of the asked-for type, ``answer_types``), how
-   strongly and how many documents agree on it;
-3. ``ranking``: a logistic model learned on the 2023 news quizzes (``bench/train_reader.py``)
-   turns the features into the probability that the sentence holds the answer;
+   names the kind of thing asked for (spaCy entities of the labels ``index.answer_types`` gives,
+   read by ``entities``), how strongly and how many documents agree on it;
+3. ranking, chosen by ``settings.extractive_ranking``: ``rules`` (the default) combines the features
+   with hand-set weights, coverage gates and a 0.45 threshold; ``learned`` (``ranking``) is a
+   logistic model trained on the 2023 news quizzes (``bench/train_reader.py``) giving the probability
+   that a sentence holds the answer, with a threshold chosen on train. bench/README.md has both
+   rankings' figures on unseen news;
 4. ``compose``: the best sentence, with a neighbour when the pair is better evidence, or an
-   abstention when the best is under the model's threshold (chosen on train) or states an amount
-   about another named thing than the question's.
+   abstention (a typed ``Draft.abstained``) when the evidence is weak or the amount found is about
+   another named thing than the question's.
 """
 
 from assistant.engines.extractive.compose import abstention, indirect_question

@@ -1,5 +1,5 @@
-"""The extractive engine's phases, in order: candidates -> features -> learned ranking -> abstain
-or compose."""
+"""The extractive engine's phases, in order: candidates -> features -> ranking (hand-set or learned)
+-> abstain or compose."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from assistant.engines import causes
 from assistant.engines.base import Draft, register
 from assistant.engines.extractive import ranking
 from assistant.engines.extractive import rules as hand
-from assistant.engines.extractive.answer_types import VAGUE_HEADS
 from assistant.engines.extractive.candidates import Sentence, question_terms, split
 from assistant.engines.extractive.compose import abstention, compose
+from assistant.engines.extractive.entities import VAGUE_HEADS
 from assistant.engines.extractive.evidence import evidence
 from assistant.engines.extractive.features import Context, base_features, context, prefilter, similarity
 from assistant.engines.extractive.followup import condense
@@ -33,7 +33,7 @@ YES_NO = re.compile(
 )
 YES_NO_POOL = 5  # a yes/no question's answer: the best of this many candidates by its own words
 RULES = frozenset({"other_entity", "pair", "yes_no"})
-"""Rules kept beside the learned ranker, each with its gain on train in bench/README.md:
+"""Rules beside either ranking, each with its gain on train in bench/README.md:
 ``other_entity``: abstain when an amount asked about one named thing is only found in a sentence
 naming another of its kind; ``pair``: add a second sentence when the pair is better evidence;
 ``yes_no``: a yes/no question is answered by a sentence that says it in its own words."""
@@ -41,7 +41,8 @@ naming another of its kind; ``pair``: add a second sentence when the pair is bet
 
 @register("extractive")
 class ExtractiveEngine:
-    """Quotes the passage sentences that answer, chosen by a ranker learned on news quizzes."""
+    """Quotes the passage sentences that answer, ranked by hand-set weights or a model learned on news
+    quizzes (``settings.extractive_ranking``)."""
 
     name = "extractive"
 

@@ -9,14 +9,16 @@ import re
 
 from assistant import nlp
 from assistant.engines import causes
-from assistant.engines.extractive import answer_types as at
+from assistant.engines.extractive import entities as at
 from assistant.engines.extractive.candidates import Sentence
 from assistant.engines.extractive.dates import date_detail
 from assistant.engines.extractive.features import Context
 
 ANCHOR_CANDIDATES = 12  # the best distinct sentences parsed for their entities' clauses
 ANCHOR_FLOOR = 0.2  # an entity in a clause without the question's words keeps this share
-QUESTION_ENTITY_LABELS = frozenset({"GPE", "NORP", "ORG", "PERSON", "LOC"})
+QUESTION_ENTITY_LABELS = frozenset({"GPE", "LOC"})
+"""Places: an amount asked about one country is not another country's. (Not people or organisations:
+a misspelt name in a question, "Boheim" for "Boeheim", would void the right answer; train, bench/README.)"""
 
 EVIDENCE_FEATURES = (
     "q_typed", "typed", "type_missing", "strength", "vote", "q_focus", "focus_typed", "focus_vote",
@@ -149,7 +151,7 @@ def compounds_to_check(question: str, types: frozenset[str] | None) -> tuple[tup
 
 
 def question_entities(question: str) -> list[nlp.Entity]:
-    """The named things a question is about (countries, people, organisations)."""
+    """The places a question is about (countries, cities, regions)."""
     return [e for e in nlp.entities([question])[0] if e[1] in QUESTION_ENTITY_LABELS]
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from assistant import nlp
 from assistant.engines.extractive import dates
-from assistant.engines.extractive.answer_types import other_kind
 from assistant.engines.extractive.candidates import Sentence, distinct_top
+from assistant.engines.extractive.entities import other_kind
 from assistant.engines.extractive.evidence import ANCHOR_FLOOR, compounds_to_check
 from assistant.engines.extractive.features import Context, in_period
 
