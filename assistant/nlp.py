@@ -461,19 +461,6 @@ PERSONISH, PLACE, NUMERIC, TEMPORAL = (
     atypes.PERSONISH, atypes.PLACE, atypes.NUMERIC, atypes.TEMPORAL
 )
 
-_AUX = {
-    "is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "will", "would", "can", "could",
-    "should", "might", "may", "must", "shall", "to", "in", "on", "at", "for", "from", "by", "with", "that",
-    "the", "a", "an", "this", "these", "those",
-}  # fmt: skip
-
-
-_PREPS = {
-    "of", "along", "against", "about", "after", "before", "during", "over", "under", "into", "through", "across",
-    "near", "between", "among", "since", "until", "as", "than", "who", "which", "where", "when", "whose",
-}  # fmt: skip
-
-
 _parse_lock = threading.Lock()
 
 
