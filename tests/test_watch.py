@@ -14,6 +14,8 @@ from assistant.errors import BriefingError
 from assistant.server import create_app
 from assistant.watch import Scheduler
 
+SAMPLE = Path(__file__).resolve().parent.parent / "assistant" / "sample"
+
 FLOOD = "Floodwater reached the market square of Marrowby on Tuesday. Officials said 120 homes were flooded."
 
 
@@ -123,3 +125,27 @@ def test_the_server_watches_folders_and_drafts_briefings_in_the_background(
         assert background.last_report.count("added") == 1 and background.last_brief_id == "brief-2024-11-04"
         assert drafted == [date(2024, 11, 4)]
     assert sched._thread is None  # stopped with the server
+
+
+def test_the_scheduled_briefing_is_a_real_cited_brief_listed_by_the_client(make_settings) -> None:
+    """No stub: the server's own drafter (``Briefing.brief(as_of=day)``) drafts the day before's news."""
+    settings = make_settings(brief_time=time(7, 0))
+    b = Briefing(settings)
+    assert b.ingest([str(SAMPLE)], published=date(2024, 11, 3)).ok
+    clock = FakeClock(datetime(2024, 11, 4, 6, 30))
+    app = create_app(b, settings, clock=clock)
+    sched = app.state.scheduler
+    with LiveServer(app) as srv, Client(srv.url) as client:
+        assert sched.run_round(timeout=60)
+        assert client.briefs() == []  # not yet its time
+        clock.now = datetime(2024, 11, 4, 7, 0)
+        assert sched.run_round(timeout=120)
+        background = client.status().background
+        assert background.last_error is None, background.last_error
+        [info] = client.briefs()
+        assert info.id == background.last_brief_id
+        brief = client.get_brief(info.id)
+        assert (brief.since, brief.until) == (date(2024, 11, 3), date(2024, 11, 3))
+        points = brief.cited_points()
+        assert points and all(cites and all(c.quote for c in cites) for _t, cites in points)
+        assert any("39" in text and any("39" in c.quote for c in cites) for text, cites in points)
