@@ -10,7 +10,6 @@ input, a ``Retrieved`` event with the passages comes first). An engine that draf
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -166,7 +165,7 @@ def _retrieve(searcher: Any, default_k: int, state: AskState) -> AskState:
     k = state.k or default_k
     pool = searcher.search(state.standalone, k * PERIOD_POOL, state.filters)
     context = searcher.settings.passage_context_chars
-    passages = prefer_period(collapse_copies(pool), state.frame, state.as_of, k)
+    passages = prefer_period(pool, state.frame, state.as_of, k)
     if context and passages:
         passages = widen(passages, searcher.store.texts(h.doc_id for h in passages), context)
     state.passages = passages
@@ -211,28 +210,6 @@ def abstention(question: str, since: date | None = None, until: date | None = No
     if since or until:
         period = f" between {since or 'the beginning'} and {until or 'now'}"
     return f'{ABSTAIN_SENTINEL} (for "{q}"{period}). The closest passages are listed below.'
-
-
-COPY_OVERLAP = 0.8
-
-def collapse_copies(pool: list[Hit], *, overlap: float = COPY_OVERLAP) -> list[Hit]:
-    """Drop candidates that would show the engine the same text again from another site (syndicated
-    news: ``overlap`` of its words shared with a better candidate, and the same numbers: a report of
-    another year with other figures is no copy), so copies do not crowd out other sources. Better:
-    earlier in ``pool``. Chunks of one document stay (each is a part of it)."""
-    kept: list[Hit] = []
-    words: list[tuple[set[str], set[str]]] = []
-    for h in pool:
-        w = set(re.findall(r"\w+", h.text.lower()))
-        nums = {t for t in w if t.isdigit()}
-        if any(
-            k.doc_id != h.doc_id and nums == knums and len(w & kw) >= overlap * min(len(w), len(kw))
-            for k, (kw, knums) in zip(kept, words)
-        ):
-            continue
-        kept.append(h)
-        words.append((w, nums))
-    return kept
 
 
 PERIOD_POOL = 4

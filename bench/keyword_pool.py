@@ -10,6 +10,7 @@ missing, so the passages lean lexical; ``bench/rtqa.py retrieve`` with the real 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -23,7 +24,7 @@ def keyword_passages(
     """Per question (asked as of its ``question_date``): the ``k`` passages, as ``Hit`` objects."""
     import bm25s
 
-    from assistant.chain import PERIOD_POOL, collapse_copies, prefer_period, widen
+    from assistant.chain import PERIOD_POOL, prefer_period, widen
     from assistant.config import Settings
     from assistant.timeframe import resolve_timeframe
     from assistant.types import Hit
@@ -67,3 +68,26 @@ def keyword_passages(
             pool = collapse_copies(pool)
         hits = prefer_period(pool, resolve_timeframe(q["question"], as_of), as_of, k)
         yield q, widen(hits, by_id, settings.passage_context_chars)
+
+
+COPY_OVERLAP = 0.8
+
+
+def collapse_copies(pool: list[Any], *, overlap: float = COPY_OVERLAP) -> list[Any]:
+    """Drop candidates that would show the engine the same text again from another site (syndicated
+    news: ``overlap`` of its words shared with a better candidate, and the same numbers: a report of
+    another year with other figures is no copy), so copies do not crowd out other sources. Better:
+    earlier in ``pool``. Chunks of one document stay (each is a part of it)."""
+    kept: list[Any] = []
+    words: list[tuple[set[str], set[str]]] = []
+    for h in pool:
+        w = set(re.findall(r"\w+", h.text.lower()))
+        nums = {t for t in w if t.isdigit()}
+        if any(
+            k.doc_id != h.doc_id and nums == knums and len(w & kw) >= overlap * min(len(w), len(kw))
+            for k, (kw, knums) in zip(kept, words)
+        ):
+            continue
+        kept.append(h)
+        words.append((w, nums))
+    return kept

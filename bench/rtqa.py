@@ -87,10 +87,6 @@ def retrieve(args: argparse.Namespace) -> None:
         pairs = keyword_passages(corpus, qs, args.k, collapse=not args.no_collapse)
     else:
         b = briefing_for(args.set, args.data)
-        if args.no_collapse:
-            import assistant.chain
-
-            assistant.chain.collapse_copies = lambda pool: pool
         pairs = ((q, b.retrieve(q["question"], k=args.k, as_of=q["question_date"])) for q in qs)
     name = args.set + ("-keyword" if args.keyword_only else "") + ("-nocollapse" if args.no_collapse else "")
     out = cache_path(args.data, name, args.k)
@@ -234,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--details", help="write one JSON line per question here")
     p.add_argument("--keyword-only", action="store_true", help="retrieve: BM25 over the raw corpus, no index")
     p.add_argument("--shard", default="0/1", help="read: every n-th question from i (i/n), for parallel runs")
-    p.add_argument("--no-collapse", action="store_true", help="retrieve: keep copies (to measure collapsing)")
+    p.add_argument("--no-collapse", action="store_true", help="retrieve --keyword-only: keep near-copies")
     p.add_argument("--save-cache", help="ask: also cache the passages under this name (for `read --cache`)")
     p.add_argument("--cache", help="read: the cache's name when not the set's (e.g. train-keyword)")
     args = p.parse_args(argv)
