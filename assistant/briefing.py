@@ -186,7 +186,7 @@ class Briefing:
         out = build_retrieval(self.engine(), self.searcher, default_k=self.settings.k).invoke(
             self._payload(question, **kwargs)
         )
-        return out["passages"]
+        return out.passages
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """A grounded answer with verified citations (see ``stream`` for the arguments)."""

@@ -1,80 +1,128 @@
 """The answering chain (LCEL): condense -> retrieve -> engine -> conflicts -> verify citations -> ``Answer``.
 
 Input: a dict with ``question`` and optional ``history`` (list of Turn), ``filters``
-(SearchFilters), ``k``, ``as_of``. ``invoke`` returns an ``Answer``; ``stream`` yields
+(SearchFilters), ``k``, ``as_of``, ``steps``; it becomes a typed ``AskState`` (the period the question
+names resolved once) that the steps pass on. ``invoke`` returns an ``Answer``; ``stream`` yields
 ``AnswerDelta`` pieces of the draft, then the verified ``Answer`` (with ``steps`` true in the
-input, a ``Retrieved`` event with the passages comes first).
+input, a ``Retrieved`` event with the passages comes first). An engine that drafts
+(``DraftingEngine``) returns a typed ``Draft`` whose ``abstained`` field says whether it answered.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from assistant.engines.base import Engine
+from assistant.engines.base import ABSTAIN_SENTINEL, Draft, DraftingEngine, Engine, is_abstention
 from assistant.timeframe import Timeframe, resolve_timeframe
-from assistant.types import Answer, AnswerDelta, Conflict, Hit, Retrieved, SearchFilters
+from assistant.types import Answer, AnswerDelta, Conflict, Hit, Retrieved, SearchFilters, Turn
 
-ABSTAIN_PREFIX = "The indexed sources do not say"
+
+@dataclass
+class AskState:
+    """One question on its way through the chain: what was asked, as of when, the period it names
+    (resolved once, here) and the passages retrieval found."""
+
+    question: str
+    standalone: str
+    as_of: date
+    filters: SearchFilters
+    frame: Timeframe | None
+    history: list[Turn] = field(default_factory=list)
+    k: int | None = None
+    steps: bool = False  # stream a ``Retrieved`` event before the answer
+    passages: list[Hit] = field(default_factory=list)
+    t0: float = field(default_factory=time.perf_counter)
 
 
 def build_chain(engine: Engine, searcher: Any, embedder: Any, *, default_k: int) -> Runnable:
     """Wire the steps; each is a small function, so the chain reads top to bottom."""
 
-    def generate(inputs: Iterator[dict[str, Any]]) -> Iterator[Retrieved | AnswerDelta | Answer]:
-        for x in inputs:
-            passages: list[Hit] = x["passages"]
-            if x.get("steps"):
-                yield Retrieved(standalone_question=x["standalone"], passages=passages)
-            draft: list[str] = []
-            if passages:
-                for piece in engine.stream(x["standalone"], passages, x["history"], today=x["as_of"]):
-                    draft.append(piece)
-                    yield AnswerDelta(text=piece)
-            yield finish(x, "".join(draft))
-
-    def finish(x: dict[str, Any], draft: str) -> Answer:
-        from assistant import conflicts
-        from assistant.citations import verify
-
-        passages: list[Hit] = x["passages"]
-        filters: SearchFilters = x["filters"]
-        frame: Timeframe | None = x["frame"]
-        since, until = (frame.since, frame.until) if frame else (filters.since, filters.until)
-        disagree: list[Conflict] = []
-        if not passages or draft.strip().startswith(ABSTAIN_PREFIX):
-            text = draft.strip() or abstention(x["question"], since, until)
-            citations, verdicts, abstained = [], [], True
-        else:
-            draft, found = conflicts.annotate(x["standalone"], draft, passages)
-            v = verify(draft, passages, embedder)
-            text, citations, verdicts, abstained = v.text, v.citations, v.verdicts, v.abstained
-            disagree = conflicts.resolve(found, passages, citations, text)
-            if abstained and not text.startswith(ABSTAIN_PREFIX):
-                text = abstention(x["question"], since, until)
-        return Answer(
-            question=x["question"],
-            standalone_question=x["standalone"],
-            answer=text,
-            citations=citations,
-            abstained=abstained,
-            engine=engine.name,
-            verdicts=verdicts,
-            passages=passages,
-            notes=period_notes(citations, frame),
-            conflicts=disagree,
-            as_of=x["as_of"],
-            since=since,
-            until=until,
-            latency_ms=(time.perf_counter() - x["t0"]) * 1000,
-        )
+    def generate(inputs: Iterator[AskState]) -> Iterator[Retrieved | AnswerDelta | Answer]:
+        for state in inputs:
+            if state.steps:
+                yield Retrieved(standalone_question=state.standalone, passages=state.passages)
+            draft = Draft("", abstained=True, reason="no passages")
+            if state.passages:
+                pieces: list[str] = []
+                typed: Draft | None = None
+                for piece in run_engine(engine, state):
+                    if isinstance(piece, Draft):
+                        typed = piece
+                    else:
+                        pieces.append(piece)
+                        yield AnswerDelta(text=piece)
+                draft = typed or Draft.from_text("".join(pieces))
+            yield finish(state, draft, engine.name, embedder)
 
     return build_retrieval(engine, searcher, default_k=default_k) | RunnableGenerator(generate, name="answer")
+
+
+def run_engine(engine: Engine, state: AskState) -> Iterator[str | Draft]:
+    """The engine's answer: a typed ``Draft`` from an engine that drafts (it sees the whole state),
+    else the text pieces it streams."""
+    if isinstance(engine, DraftingEngine):
+        draft = engine.draft(state)
+        yield draft.text
+        yield draft
+        return
+    yield from engine.stream(state.standalone, state.passages, state.history, today=state.as_of)
+
+
+def finish(state: AskState, draft: Draft, engine_name: str, embedder: Any) -> Answer:
+    """Note conflicts between sources, verify the draft's citations and build the ``Answer``;
+    an abstaining draft cites nothing."""
+    from assistant import conflicts
+    from assistant.citations import verify
+
+    passages = state.passages
+    frame, filters = state.frame, state.filters
+    since, until = (frame.since, frame.until) if frame else (filters.since, filters.until)
+    disagree: list[Conflict] = []
+    if not passages or draft.abstained:
+        text = draft.text.strip() or abstention(state.question, since, until)
+        citations, verdicts, abstained = [], [], True
+    else:
+        annotated, found = conflicts.annotate(state.standalone, draft.text, passages)
+        v = verify(annotated, passages, embedder)
+        text, citations, verdicts, abstained = v.text, v.citations, v.verdicts, v.abstained
+        disagree = conflicts.resolve(found, passages, citations, text)
+        if abstained and not is_abstention(text):
+            text = abstention(state.question, since, until)
+    return Answer(
+        question=state.question,
+        standalone_question=state.standalone,
+        answer=text,
+        citations=citations,
+        abstained=abstained,
+        engine=engine_name,
+        verdicts=verdicts,
+        passages=passages,
+        notes=period_notes(citations, frame),
+        conflicts=disagree,
+        as_of=state.as_of,
+        since=since,
+        until=until,
+        latency_ms=(time.perf_counter() - state.t0) * 1000,
+    )
+
+
+def answer_from_passages(engine: Engine, embedder: Any, question: str, passages: list[Hit], as_of: date) -> Answer:
+    """The second half of the chain on given passages (for benchmarks that cache retrieval)."""
+    state = _prepare(engine, {"question": question, "as_of": as_of})
+    state.passages = passages
+    draft = Draft("", abstained=True, reason="no passages")
+    if passages:
+        pieces = [p for p in run_engine(engine, state)]
+        drafts = [p for p in pieces if isinstance(p, Draft)]
+        draft = drafts[-1] if drafts else Draft.from_text("".join(p for p in pieces if isinstance(p, str)))
+    return finish(state, draft, engine.name, embedder)
 
 
 EMPTY_QUESTION = "empty question: ask something about the indexed documents"
@@ -87,7 +135,7 @@ def build_retrieval(engine: Engine, searcher: Any, *, default_k: int) -> Runnabl
     )
 
 
-def _prepare(engine: Engine, x: dict[str, Any]) -> dict[str, Any]:
+def _prepare(engine: Engine, x: dict[str, Any]) -> AskState:
     question = (x.get("question") or "").strip()
     if not question:
         from assistant.errors import InputError
@@ -100,27 +148,28 @@ def _prepare(engine: Engine, x: dict[str, Any]) -> dict[str, Any]:
         filters = filters.model_copy(update={"as_of": x["as_of"]})
     as_of = x.get("as_of") or date.today()
     explicit = bool(filters.since or filters.until)
-    return {
-        **x,
-        "t0": time.perf_counter(),
-        "question": question,
-        "history": history,
-        "as_of": as_of,
-        "filters": filters,
+    return AskState(
+        question=question,
+        standalone=engine.condense(question, history) if history else question,
+        as_of=as_of,
+        filters=filters,
         # Relative time ("this week") prefers that period; explicit --since/--until win.
-        "frame": None if explicit else resolve_timeframe(question, as_of),
-        "standalone": engine.condense(question, history) if history else question,
-    }
+        frame=None if explicit else resolve_timeframe(question, as_of),
+        history=history,
+        k=x.get("k"),
+        steps=bool(x.get("steps")),
+    )
 
 
-def _retrieve(searcher: Any, default_k: int, x: dict[str, Any]) -> dict[str, Any]:
-    k = x.get("k") or default_k
-    pool = searcher.search(x["standalone"], k * PERIOD_POOL, x["filters"])
-    passages = prefer_period(pool, x["frame"], x["as_of"], k)
+def _retrieve(searcher: Any, default_k: int, state: AskState) -> AskState:
+    k = state.k or default_k
+    pool = searcher.search(state.standalone, k * PERIOD_POOL, state.filters)
     context = searcher.settings.passage_context_chars
+    passages = prefer_period(pool, state.frame, state.as_of, k)
     if context and passages:
         passages = widen(passages, searcher.store.texts(h.doc_id for h in passages), context)
-    return {**x, "passages": passages}
+    state.passages = passages
+    return state
 
 
 def widen(hits: list[Hit], texts: dict[str, str], chars: int) -> list[Hit]:
@@ -160,7 +209,7 @@ def abstention(question: str, since: date | None = None, until: date | None = No
     period = ""
     if since or until:
         period = f" between {since or 'the beginning'} and {until or 'now'}"
-    return f'{ABSTAIN_PREFIX} (for "{q}"{period}). The closest passages are listed below.'
+    return f'{ABSTAIN_SENTINEL} (for "{q}"{period}). The closest passages are listed below.'
 
 
 PERIOD_POOL = 4

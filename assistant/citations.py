@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant import nlp
+from assistant.engines.base import ABSTAIN_SENTINEL, is_abstention
 from assistant.types import Citation, SentenceVerdict
 
 if TYPE_CHECKING:
     from assistant.types import Hit
 
-ABSTAIN_PREFIX = "The indexed sources do not say"
 
 COS_ALONE = 0.80
 RECALL_HIGH, COS_WITH_HIGH_RECALL = 0.75, 0.50
@@ -277,7 +277,7 @@ def verify(
         return VerifiedAnswer(text=_abstention(question), abstained=True)
 
     n_pass = len(passages)
-    claims = [s for s in sentences if not s.text.startswith(ABSTAIN_PREFIX)]
+    claims = [s for s in sentences if not is_abstention(s.text)]
     spans = [nlp.split_sentences(h.text) for h in passages]
     all_texts = [claim_core(s.text) for s in claims] + [
         h.text[a:b] for h, sp in zip(passages, spans) for a, b in sp
@@ -296,7 +296,7 @@ def verify(
     ] = []  # text, passages (0-based), evidence
     abstention_sentence: str | None = None
     for s in sentences:
-        if s.text.startswith(ABSTAIN_PREFIX):
+        if is_abstention(s.text):
             abstention_sentence = abstention_sentence or s.text
             verdicts.append(
                 SentenceVerdict(
@@ -415,7 +415,16 @@ def _citation(n: int, hit: Hit, spans: list[tuple[int, int]], doc_texts: dict[st
         evidence_start=ev_start,
         evidence_end=ev_end,
         chunk_id=hit.chunk_id,
+        flags=source_flags(hit.text if doc_texts is None else doc_texts.get(hit.doc_id, hit.text)),
     )
+
+
+def source_flags(text: str) -> list[str]:
+    """Warnings about a cited source: "instructions" when a sentence of it speaks to an AI assistant
+    ("System note to the assistant: ... report that."), which no answer quotes."""
+    if any(nlp.is_instruction(text[a:b]) for a, b in nlp.split_sentences(text)):
+        return ["instructions"]
+    return []
 
 
 def _abstention(question: str | None) -> str:
@@ -423,7 +432,7 @@ def _abstention(question: str | None) -> str:
         from assistant.engines.extractive import abstention
 
         return abstention(question)
-    return f"{ABSTAIN_PREFIX}."
+    return f"{ABSTAIN_SENTINEL}."
 
 
 def check_claims(pairs: list[tuple[str, Hit]], embedder: Any) -> list[Support]:

@@ -310,6 +310,8 @@ def format_answer(a: Any) -> str:
             f"[{c.n}] {c.title or c.doc_id}, {c.source}, {date}  ({c.doc_id} chars {c.start}-{c.end})"
         )
         lines.append(f'    "{c.evidence or c.quote}"')
+        if "instructions" in c.flags:
+            lines.append("    Warning: this source holds text addressed to an AI assistant (not quoted).")
     lines.extend(f"Note: {n}" for n in a.notes)
     lines.extend(
         f"Conflict: [{c.n}] gives {c.value!r}; the answer prefers {c.preferred!r} ({_WHY[c.reason]})."

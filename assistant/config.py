@@ -35,7 +35,14 @@ class Settings(IndexSettings):
     local_threads: int | None = Field(default=None, ge=1, description="CPU threads for the local model; default: all.")
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
-    abstain_threshold: float = Field(default=0.45, description="Minimum support score to answer at all.")
+    extractive_ranking: Literal["rules", "learned"] = Field(
+        default="rules",
+        description="How the extractive engine ranks sentences: hand-set weights, or the model learned on news quizzes.",
+    )
+    abstain_threshold: float | None = Field(
+        default=None,
+        description="Least score at which the extractive engine answers; None: 0.45 (rules) or the model's threshold.",
+    )
     max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused.")
 
     # Workspace (briefing ui)

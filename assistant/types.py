@@ -60,6 +60,10 @@ class Citation(BaseModel):
     evidence_start: int | None = None
     evidence_end: int | None = None
     chunk_id: str = ""
+    flags: list[str] = Field(
+        default_factory=list,
+        description='Warnings about the source: "instructions" when it holds text addressed to an AI assistant.',
+    )
 
 
 class Conflict(BaseModel):
@@ -123,6 +127,7 @@ class Answer(BaseModel):
                     "evidence": c.evidence,
                     "evidence_start": c.evidence_start,
                     "evidence_end": c.evidence_end,
+                    "flags": c.flags,
                 }
                 for c in self.citations
             ],

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from index import answer_types
 from index.dates import MONTH_NAMES, MONTHS, WEEKDAYS
 
 
@@ -129,23 +130,6 @@ _QUESTION_WORDS = {
     "do", "does", "did", "the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "with", "and", "or",
     "it", "its", "this", "that", "these", "those", "be", "been", "will", "would", "can", "could",
 }  # fmt: skip
-
-# Heads of "what/which <head>" and keyword queries, and the answer type they ask for.
-_HEAD_TYPES: dict[str, str] = {}
-for _words, _kind in (
-    ("date day year month time released release premiere premiered launched launch founded held", "date"),
-    (("revenue revenues sales profit profits earnings income price cost costs worth value valuation budget"
-      " salary wage fine fee amount"), "money"),
-    ("number count total population percentage percent share rate age score", "number"),
-    (("location venue place city cities town towns country countries state states capital stadium host"
-      " region province county island planet continent"), "place"),
-    (("winner winners champion champions founder ceo director author owner president leader person player"
-      " coach actor actress singer team club company firm brand retailer airline group organization"
-      " organisation agency union party network"), "name"),
-):  # fmt: skip
-    for _w in _words.split():
-        _HEAD_TYPES[_w] = _kind
-
 
 # ---------------------------------------------------------------------------------------------
 # The question
@@ -247,7 +231,13 @@ def analyse(
             s = stem(low)
             if s:
                 terms[s] = idf(s) if idf else 1.0
-    return QueryInfo(query, constraints, _answer_type(query), terms, words)
+    return QueryInfo(
+        query,
+        constraints,
+        answer_types.kind(query, skip=lambda w: w in _QUESTION_WORDS or w in _STOP),
+        terms,
+        words,
+    )
 
 
 def _inside(text: str, tok: str, spans: list[tuple[int, int]]) -> bool:
@@ -274,40 +264,6 @@ _STOP = {
     "has", "have", "had", "not", "from", "as", "about", "into", "than", "then", "there", "so", "if",
     "all", "any", "some", "more", "most", "much", "many", "very", "just", "also", "after", "before",
 }  # fmt: skip
-
-
-def _answer_type(query: str) -> str | None:
-    """What kind of thing answers ``query``: "date", "money", "number", "place", "name" or None."""
-    q = " " + query.lower().replace("’", "'") + " "
-    if re.search(r"\bhow much\b", q):
-        spend = r"\b(cost|costs|pay|paid|spend|spent|worth|for|buy|bought|sell|sold|price|earn|earned)\b"
-        return "money" if re.search(spend, q) else "number"
-    if re.search(r"\bhow (many|old|long|far|big|large|tall|high)\b", q):
-        return "number"
-    if re.search(r"\bwhen\b|\b(what|which) (year|date|day|month)\b", q):
-        return "date"
-    if re.search(r"\bwhere\b", q):
-        return "place"
-    if re.search(r"\b(who|whom|whose)\b", q):
-        return "name"
-    m = re.search(r"\b(which|what)\s+(.*)", q)
-    if m:  # "which NFL team ...", "what was Tesla's revenue in ...": the noun phrase after it
-        run = []
-        for w in _WORD_RE.findall(m.group(2)):
-            if not run and w in ("is", "was", "are", "were", "the", "a", "an"):
-                continue
-            if w in _QUESTION_WORDS or w in _STOP or len(run) == 4:
-                break
-            run.append(w)
-        typed = [_HEAD_TYPES[w] for w in run if w in _HEAD_TYPES]
-        if typed:
-            return typed[-1]
-        return "name" if m.group(1) == "which" else None
-    if "?" not in q:  # a keyword query ("Super Bowl 2021 location"): its last typed noun
-        for w in reversed(_WORD_RE.findall(q)):
-            if w in _HEAD_TYPES:
-                return _HEAD_TYPES[w]
-    return None
 
 
 _WORD_RE = re.compile(r"[\w'-]+")

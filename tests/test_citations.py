@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from assistant.citations import (
-    ABSTAIN_PREFIX,
     claim_core,
     parse_markers,
     split_answer,
@@ -15,6 +14,7 @@ from assistant.citations import (
     verify,
 )
 from assistant.config import Settings
+from assistant.engines.base import ABSTAIN_SENTINEL as ABSTAIN_PREFIX
 from assistant.types import Hit
 
 DATA = Path(__file__).parent / "data"

@@ -10,9 +10,10 @@ import pytest
 
 from assistant.citations import verify
 from assistant.config import Settings
+from assistant.engines.base import ABSTAIN_SENTINEL as ABSTAIN_PREFIX
 from assistant.engines.base import create_engine
 from assistant.engines.causes import asks_cause
-from assistant.engines.extractive import ABSTAIN_PREFIX, ExtractiveEngine, condense, indirect_question
+from assistant.engines.extractive import ExtractiveEngine, condense, indirect_question
 from assistant.evaluation import contains_facts
 from assistant.types import Hit, Turn
 
@@ -288,7 +289,7 @@ def test_dateline_and_source_are_not_answers(engine: ExtractiveEngine) -> None:
     assert "New York" in draft.text, draft
 
 
-def test_another_kind_of_the_thing_yields(engine: ExtractiveEngine) -> None:
+def test_another_kind_of_the_thing_yields(engine: ExtractiveEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     """ "fall allergies" asked: a sentence about "spring allergies" is about another season."""
     hits = [
         _hit(0, "Experts also listed some of the most common tree pollen culprits for spring allergies.",
@@ -298,9 +299,8 @@ def test_another_kind_of_the_thing_yields(engine: ExtractiveEngine) -> None:
     ]  # fmt: skip
     q = "Which kind of plant is the most common culprit behind fall allergies?"
     assert "ragweed" in engine.answer(q, hits).text
-    blind = ExtractiveEngine(engine.settings, engine.embedder)
-    blind.OTHER_KIND_PENALTY = 0.0
-    assert "ragweed" not in blind.answer(q, hits).text  # the penalty decides
+    monkeypatch.setattr("assistant.engines.extractive.rules.OTHER_KIND_PENALTY", 0.0)
+    assert "ragweed" not in engine.answer(q, hits).text  # the penalty decides
 
 
 def test_why_wants_a_cause_not_the_event_again(engine: ExtractiveEngine) -> None:
@@ -314,7 +314,9 @@ def test_why_wants_a_cause_not_the_event_again(engine: ExtractiveEngine) -> None
     assert "E. coli" in draft.text, draft
 
 
-def test_a_cause_counts_where_it_explains_the_asked_event(engine: ExtractiveEngine) -> None:
+def test_a_cause_counts_where_it_explains_the_asked_event(
+    engine: ExtractiveEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ "illnesses were tied to onions" explains the illnesses, not why the agency issued its alert;
     the agency announcing an investigation of an outbreak linked to the burgers does."""
     title = "Food safety alert: the outbreak and the chain"
@@ -327,9 +329,9 @@ def test_a_cause_counts_where_it_explains_the_asked_event(engine: ExtractiveEngi
     ]  # fmt: skip
     q = "Why did the health agency issue a food safety alert about the burger chain?"
     assert "E. coli" in engine.answer(q, hits).text
-    blind = ExtractiveEngine(engine.settings, engine.embedder)
-    blind.ANCHOR_FLOOR = 1.0  # every cause counts fully, wherever it attaches
-    assert "onions" in blind.answer(q, hits).text
+    monkeypatch.setattr("assistant.engines.extractive.evidence.ANCHOR_FLOOR", 1.0)  # every cause counts fully,
+    monkeypatch.setattr("assistant.engines.extractive.rules.ANCHOR_FLOOR", 1.0)  # wherever it attaches
+    assert "onions" in engine.answer(q, hits).text
 
 
 def test_cause_questions_without_why() -> None:
@@ -363,7 +365,9 @@ def test_why_is_answered_by_a_sentence_naming_the_cause(engine: ExtractiveEngine
     assert "Habitat loss" in engine.answer("Why are bee numbers falling?", hits).text
 
 
-def test_a_passage_missing_the_questions_names_gives_no_part_of_the_answer(engine: ExtractiveEngine) -> None:
+def test_a_passage_missing_the_questions_names_gives_no_part_of_the_answer(
+    engine: ExtractiveEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A passage that never names Odesa is about another place: its "39 of the 71 drones" may
     neither answer nor complete an answer about Odesa, however well it scores."""
     hits = [
@@ -373,6 +377,5 @@ def test_a_passage_missing_the_questions_names_gives_no_part_of_the_answer(engin
     q = "How many drones were shot down over Odesa?"
     draft = engine.answer(q, hits)
     assert "Odesa" in draft.text and "39" not in draft.text, draft
-    blind = ExtractiveEngine(engine.settings, engine.embedder)
-    blind._uncovered = lambda cov, s: False  # any passage's sentences, as before
-    assert "39" in blind.answer(q, hits).text
+    monkeypatch.setattr("assistant.engines.extractive.rules.uncovered", lambda ctx, s: False)
+    assert "39" in engine.answer(q, hits).text  # any passage's sentences, as before

@@ -11,15 +11,13 @@ import pytest
 
 from assistant import nlp
 from assistant.config import Settings
-from assistant.engines.extractive import (
-    ExtractiveEngine,
-    _entity_votes,
-    _locative,
-    _mislabelled,
-    _Sent,
-    date_detail,
-    event_dates,
-)
+from assistant.engines.extractive import ExtractiveEngine, date_detail, dates, event_dates
+from assistant.engines.extractive.candidates import Sentence as _Sent
+from assistant.engines.extractive.dates import recent_period
+from assistant.engines.extractive.entities import entity_votes as _entity_votes
+from assistant.engines.extractive.entities import locative as _locative
+from assistant.engines.extractive.entities import mislabelled as _mislabelled
+from assistant.timeframe import resolve_timeframe
 from assistant.types import Hit
 
 
@@ -95,7 +93,8 @@ def test_fresher_sources_count_more_for_recent_questions(engine: ExtractiveEngin
     ]
 
     def freshness(question: str, as_of: date | None) -> list[float] | None:
-        return engine._freshness(hits, engine._recent_period(question, as_of))
+        period = recent_period(resolve_timeframe(question, as_of), as_of) if as_of else None
+        return None if period is None else dates.freshness(hits, period)
 
     fresh = freshness("Which company recently recalled its lemonade?", today)
     assert fresh is not None
@@ -152,5 +151,5 @@ def test_when_prefers_the_date_that_states_more(
         _hit(1, "OpenAI was founded in December 2015 as a non-profit research lab by Elon Musk and Sam Altman."),
     ]  # fmt: skip
     assert "December 2015" in engine.answer("When was OpenAI founded?", hits).text
-    monkeypatch.setattr("assistant.engines.extractive.date_detail", lambda span: 1.0)
+    monkeypatch.setattr("assistant.engines.extractive.evidence.date_detail", lambda span: 1.0)
     assert "December 2015" not in engine.answer("When was OpenAI founded?", hits).text

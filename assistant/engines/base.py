@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.types import Hit, Turn
+
+ABSTAIN_SENTINEL = "The indexed sources do not say"
+"""How an abstention begins; text engines are told to reply with it (prompts/answer.md)."""
+
+
+@dataclass
+class Draft:
+    """An engine's answer before the citation check: text with ``[n]`` markers, or an abstention
+    (``abstained``), with the evidence behind it (for tests, debugging and evaluation)."""
+
+    text: str
+    abstained: bool = False
+    support: float = 0.0
+    reason: str = ""
+    sentences: list[tuple[int, int, int]] = field(default_factory=list)  # (passage n, start, end)
+
+    @classmethod
+    def from_text(cls, text: str) -> Draft:
+        """A text engine's reply; the only place the abstention sentinel is read from text."""
+        return cls(text, abstained=is_abstention(text))
+
+
+def is_abstention(text: str) -> bool:
+    """Whether a text engine's reply (or one sentence of it) is the abstention sentinel."""
+    return text.strip().startswith(ABSTAIN_SENTINEL)
 
 
 class Engine(Protocol):
@@ -28,6 +54,18 @@ class Engine(Protocol):
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """Rewrite a follow-up question into a standalone one using the history."""
+        ...
+
+
+@runtime_checkable
+class DraftingEngine(Protocol):
+    """An engine that answers from the chain's typed state (question, as-of date, resolved period,
+    passages) with a typed ``Draft`` instead of streamed text."""
+
+    name: str
+
+    def draft(self, state: Any) -> Draft:
+        """The answer or the abstention for ``state`` (an ``assistant.chain.AskState``)."""
         ...
 
 
