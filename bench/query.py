@@ -301,7 +301,12 @@ def run_config(cfg: dict) -> dict:
     t_write = t_commit = 0.0
     t0 = last_log = time.perf_counter()
     docs = 0
-    for group in synthesise(base, vectors, cfg["size"], seed=cfg["size"]):
+    reused = cfg.get("reuse") and store.count_chunks() >= cfg["size"]
+    groups = () if reused else synthesise(base, vectors, cfg["size"], seed=cfg["size"])
+    if reused:
+        out["reused"] = True
+        log(f"{cfg['backend']} {cfg['size']}: reusing the {store.count_chunks()} chunks already stored")
+    for group in groups:
         assert all(doc.text[c.start : c.end] == c.text for doc, chunks, _ in group for c in chunks)
         vecs = np.vstack([vec for _, _, vec in group])
         t1 = time.perf_counter()
@@ -366,7 +371,7 @@ def run_config(cfg: dict) -> dict:
         log(f"ask failed: {out['ask_error']}")
     out["loadavg_1m"].append(os.getloadavg()[0])
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if cfg["chroma_url"] and not cfg.get("keep"):  # leave the server clean for the next configuration
+    if cfg["chroma_url"] and not cfg.get("keep") and not cfg.get("reuse"):  # leave the server clean for the next configuration
         for name in (f"{settings.collection}_chunks", f"{settings.collection}_docs"):
             try:
                 store.client.delete_collection(name)
@@ -403,7 +408,9 @@ def fmt(r: dict) -> str:
     server = f"{r['server_peak_rss_mb']:.0f}" if r.get("server_peak_rss_mb") else "-"
     chunks = (f"{r['stored_chunks']} of {r['chunks']} (build stopped)" if r.get("build_stopped")
               else str(r["chunks"]))
-    return (f"| {r['backend']} | {chunks} | {r['build_s']:.1f} (write {r['write_s']:.1f}, commit {r['commit_s']:.1f}) "
+    build = ("reused" if r.get("reused")
+             else f"{r['build_s']:.1f} (write {r['write_s']:.1f}, commit {r['commit_s']:.1f})")
+    return (f"| {r['backend']} | {chunks} | {build} "
             f"| {r['first_search_s']:.2f} | {r['search_ms']['p50']:.0f} / {r['search_ms']['p95']:.0f} | {ask} "
             f"| {r['peak_rss_mb']:.0f} | {server} | {' → '.join(f'{x:.1f}' for x in r['loadavg_1m'])} |")
 
@@ -419,6 +426,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=0, help="then load a `briefing serve` over HTTP with N clients")
     ap.add_argument("--per-client", type=int, default=10, help="requests per client and kind (search, ask)")
     ap.add_argument("--build-limit-s", type=float, help="stop building after this long; measure what was built")
+    ap.add_argument("--reuse", type=Path, metavar="WORK",
+                    help="measure in the work folder of an earlier run (kept, not deleted): a configuration whose "
+                         "collection already holds its chunks is not built again")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -433,7 +443,9 @@ def main() -> None:
     backends = [s.strip() for s in args.backends.split(",") if s.strip()]
     if bad := set(backends) - {"embedded", "server"}:
         raise SystemExit(f"unknown backend(s): {', '.join(sorted(bad))}")
-    work = Path(tempfile.mkdtemp(prefix="bench-query-"))
+    if args.reuse and not (args.reuse / "base.json").is_file():
+        raise SystemExit(f"--reuse {args.reuse}: not the work folder of an earlier run (no base.json)")
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="bench-query-"))
     results = []
     try:
         build_base(work, args.model_cache, args.base_chunks)
@@ -448,7 +460,7 @@ def main() -> None:
                         "work": str(work), "backend": backend, "size": size, "queries": queries,
                         "data_dir": str(work / f"data-{tag}"), "model_cache": str(args.model_cache),
                         "chroma_url": server.url if server else None, "collection": f"bench_{tag.replace('-', '_')}",
-                        "keep": args.clients > 0, "build_limit_s": args.build_limit_s,
+                        "keep": args.clients > 0, "build_limit_s": args.build_limit_s, "reuse": bool(args.reuse),
                     }
                     log(f"{backend} {size}: start")
                     r = run_child(cfg)
@@ -462,8 +474,9 @@ def main() -> None:
                 finally:
                     if server:
                         server.stop()
-                    shutil.rmtree(work / f"data-{tag}", ignore_errors=True)
-                    shutil.rmtree(work / f"server-{tag}", ignore_errors=True)
+                    if not args.reuse:
+                        shutil.rmtree(work / f"data-{tag}", ignore_errors=True)
+                        shutil.rmtree(work / f"server-{tag}", ignore_errors=True)
         meta = {"corpus": base_info["corpus"], "base_chunks": len(base_info["chunks"]), "embedder": base_info["embedder"],
                 "cpus": os.cpu_count(), "queries": len(queries), "chunks_per_doc": CHUNKS_PER_DOC}
         if args.json:
@@ -482,7 +495,8 @@ def main() -> None:
                 if "http" in r:
                     print(serving.fmt_http(r))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.reuse:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
