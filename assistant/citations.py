@@ -401,13 +401,8 @@ def _citation(n: int, hit: Hit, spans: list[tuple[int, int]], doc_texts: dict[st
             a, b = spans[0]
         ev_text, ev_start, ev_end = hit.text[a:b], start + a, start + b
     return Citation(
+        **hit.ref(),
         n=n,
-        doc_id=hit.doc_id,
-        title=hit.title,
-        source=hit.source,
-        url=hit.url,
-        published=hit.published,
-        published_inferred=hit.published_inferred,
         start=start,
         end=end,
         quote=hit.text,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from index.types import DocumentInfo, Hit, IngestItem, IngestReport, SearchFilters
+from index.types import DocumentInfo, DocumentRef, Hit, IngestItem, IngestReport, SearchFilters
 
 __all__ = [
     "Actor",
@@ -22,6 +22,7 @@ __all__ = [
     "Citation",
     "Conflict",
     "DocumentInfo",
+    "DocumentRef",
     "FigureChange",
     "Hit",
     "IngestItem",
@@ -43,16 +44,10 @@ class Turn(BaseModel):
     content: str
 
 
-class Citation(BaseModel):
+class Citation(DocumentRef):
     """A numbered source an answer cites: a passage a person can open and read."""
 
     n: int
-    doc_id: str
-    title: str = ""
-    source: str = ""
-    url: str | None = None
-    published: date | None = None
-    published_inferred: bool = False
     start: int = Field(description="Offset of the cited passage in the stored document text.")
     end: int
     quote: str = Field(description="The cited passage: exactly document.text[start:end].")
@@ -232,16 +227,10 @@ class WatchItem(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
 
 
-class BriefSource(BaseModel):
+class BriefSource(DocumentRef):
     """An entry of a brief's source list; citations carry its number ``n``."""
 
     n: int
-    doc_id: str
-    title: str = ""
-    source: str = ""
-    url: str | None = None
-    published: date | None = None
-    published_inferred: bool = False
 
 
 class FigureChange(BaseModel):

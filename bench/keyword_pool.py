@@ -59,11 +59,8 @@ def keyword_passages(
                 break
             i, a, b = chunks[j]
             d = docs[i]
-            pool.append(Hit(
-                chunk_id=f"{d.doc_id}:{a}", doc_id=d.doc_id, text=texts[j], start=a, end=b, score=float(scores[j]),
-                bm25_rank=rank, title=d.title, source=d.source, url=d.url, published=d.published,
-                published_inferred=d.published_inferred,
-            ))  # fmt: skip
+            pool.append(Hit(**d.ref(), chunk_id=f"{d.doc_id}:{a}", text=texts[j], start=a, end=b,
+                            score=float(scores[j]), bm25_rank=rank))
         if collapse:
             pool = collapse_copies(pool)
         hits = prefer_period(pool, resolve_timeframe(q["question"], as_of), as_of, k)

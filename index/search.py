@@ -306,19 +306,14 @@ def _mask(kw: _Keyword, filters: SearchFilters | None) -> np.ndarray | None:
 def _hit(cid: str, e: dict[str, Any], info: DocumentInfo) -> Hit:
     m = e["meta"]
     return Hit(
+        **info.ref(),
         chunk_id=cid,
-        doc_id=m["doc_id"],
         text=e["text"],
         start=int(m["start"]),
         end=int(m["end"]),
         score=float(e["score"]),
         dense_rank=e["dense_rank"],
         bm25_rank=e["bm25_rank"],
-        title=info.title,
-        source=info.source,
-        url=info.url,
-        published=info.published,
-        published_inferred=info.published_inferred,
     )
 
 

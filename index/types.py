@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -13,16 +14,26 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class RawDocument(BaseModel):
-    """A loaded document: normalised text plus what we know about it."""
+class DocumentRef(BaseModel):
+    """Which document a record is about, as a reader sees it; documents, hits, citations and
+    brief sources all carry these fields."""
 
     doc_id: str
-    text: str
     title: str = ""
     source: str = ""
     url: str | None = None
     published: date | None = None
     published_inferred: bool = False
+
+    def ref(self) -> dict[str, Any]:
+        """These fields alone, to build another record about the same document."""
+        return {name: getattr(self, name) for name in DocumentRef.model_fields}
+
+
+class RawDocument(DocumentRef):
+    """A loaded document: normalised text plus what we know about it."""
+
+    text: str
     origin: str = Field(default="", description="Where it came from: a path, a URL, 'file.jsonl#12'.")
     extra: dict[str, str] = Field(default_factory=dict)
 
@@ -41,15 +52,9 @@ class Chunk(BaseModel):
     n_tokens: int
 
 
-class DocumentInfo(BaseModel):
+class DocumentInfo(DocumentRef):
     """A stored document's metadata (without its text)."""
 
-    doc_id: str
-    title: str = ""
-    source: str = ""
-    url: str | None = None
-    published: date | None = None
-    published_inferred: bool = False
     ingested_at: datetime
     content_hash: str
     n_chunks: int
@@ -58,22 +63,16 @@ class DocumentInfo(BaseModel):
     extra: dict[str, str] = Field(default_factory=dict)
 
 
-class Hit(BaseModel):
+class Hit(DocumentRef):
     """A retrieved chunk with its score, offsets and its document's metadata."""
 
     chunk_id: str
-    doc_id: str
     text: str
     start: int
     end: int
     score: float
     dense_rank: int | None = None
     bm25_rank: int | None = None
-    title: str = ""
-    source: str = ""
-    url: str | None = None
-    published: date | None = None
-    published_inferred: bool = False
 
 
 class SearchFilters(BaseModel):

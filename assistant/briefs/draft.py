@@ -277,13 +277,8 @@ class _Citer:
         doc = self.material.docs[s.doc_id]
         info = doc.info
         return Citation(
+            **info.ref(),
             n=0,
-            doc_id=s.doc_id,
-            title=info.title,
-            source=info.source,
-            url=info.url,
-            published=info.published,
-            published_inferred=info.published_inferred,
             start=s.start,
             end=s.end,
             quote=s.text,
@@ -299,19 +294,7 @@ class _Citer:
 
 def as_hit(c: Citation) -> Hit:
     """A citation's passage as a ``Hit``, for the citation check."""
-    return Hit(
-        chunk_id=c.chunk_id,
-        doc_id=c.doc_id,
-        text=c.quote,
-        start=c.start,
-        end=c.end,
-        score=0.0,
-        title=c.title,
-        source=c.source,
-        url=c.url,
-        published=c.published,
-        published_inferred=c.published_inferred,
-    )
+    return Hit(**c.ref(), chunk_id=c.chunk_id, text=c.quote, start=c.start, end=c.end, score=0.0)
 
 
 def _check(brief: Brief, embedder: Any) -> None:
@@ -351,15 +334,4 @@ def _number_sources(brief: Brief) -> None:
                 order[c.doc_id] = len(order) + 1
                 first[c.doc_id] = c
             c.n = order[c.doc_id]
-    brief.sources = [
-        BriefSource(
-            n=n,
-            doc_id=d,
-            title=first[d].title,
-            source=first[d].source,
-            url=first[d].url,
-            published=first[d].published,
-            published_inferred=first[d].published_inferred,
-        )
-        for d, n in order.items()
-    ]
+    brief.sources = [BriefSource(**first[d].ref(), n=n) for d, n in order.items()]
