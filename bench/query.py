@@ -427,8 +427,8 @@ def main() -> None:
     ap.add_argument("--per-client", type=int, default=10, help="requests per client and kind (search, ask)")
     ap.add_argument("--build-limit-s", type=float, help="stop building after this long; measure what was built")
     ap.add_argument("--reuse", type=Path, metavar="WORK",
-                    help="measure in the work folder of an earlier run (kept, not deleted): a configuration whose "
-                         "collection already holds its chunks is not built again")
+                    help="work in this folder (created if absent) and keep it: a configuration whose index there "
+                         "already holds its chunks is measured again without a rebuild")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -443,8 +443,8 @@ def main() -> None:
     backends = [s.strip() for s in args.backends.split(",") if s.strip()]
     if bad := set(backends) - {"embedded", "server"}:
         raise SystemExit(f"unknown backend(s): {', '.join(sorted(bad))}")
-    if args.reuse and not (args.reuse / "base.json").is_file():
-        raise SystemExit(f"--reuse {args.reuse}: not the work folder of an earlier run (no base.json)")
+    if args.reuse:
+        args.reuse.mkdir(parents=True, exist_ok=True)
     work = args.reuse or Path(tempfile.mkdtemp(prefix="bench-query-"))
     results = []
     try:
