@@ -35,9 +35,10 @@ class Settings(IndexSettings):
     local_threads: int | None = Field(default=None, ge=1, description="CPU threads for the local model; default: all.")
     temperature: float = 0.0
     max_answer_sentences: int = Field(default=2, ge=1, le=10)
-    extractive_ranking: Literal["rules", "learned"] = Field(
+    extractive_ranking: Literal["rules", "learned", "hybrid"] = Field(
         default="rules",
-        description="How the extractive engine ranks sentences: hand-set weights, or the model learned on news quizzes.",
+        description="How the extractive engine ranks sentences: hand-set weights, the model learned on news quizzes, "
+        "or a model learned on news quizzes over the hand-set ranking's candidates, its score among the features.",
     )
     abstain_threshold: float | None = Field(
         default=None,

@@ -38,15 +38,17 @@ ABSTAIN_CREDIT = 0.5
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 
-def extract(data: Path, name: str, k: int, shard: tuple[int, int] = (0, 1)) -> dict[str, Any]:
+def extract(data: Path, name: str, k: int, shard: tuple[int, int] = (0, 1), hybrid: bool = False) -> dict[str, Any]:
     """Features and labels of every candidate of every question of set ``name`` (of every
-    ``shard[1]``-th question from ``shard[0]``: shards run as parallel processes)."""
+    ``shard[1]``-th question from ``shard[0]``: shards run as parallel processes); ``hybrid``: the
+    hand-set ranking's candidates with its verdict as features (``--ranking hybrid``)."""
     from assistant.config import Settings
     from assistant.engines.extractive import ExtractiveEngine
-    from assistant.engines.extractive.engine import learned_candidates, reading_context
+    from assistant.engines.extractive.engine import hybrid_candidates, learned_candidates, reading_context
     from assistant.timeframe import resolve_timeframe
 
     engine = ExtractiveEngine(Settings(data_dir=data / "cache" / "no-index", model_cache_dir=data / "models"))
+    features = ranking.HYBRID_FEATURES if hybrid else ranking.FEATURES
     X, y, qid, rows = [], [], [], []
     t0 = time.perf_counter()
     cache = load_cache(data, name, k)
@@ -55,17 +57,17 @@ def extract(data: Path, name: str, k: int, shard: tuple[int, int] = (0, 1)) -> d
             continue
         as_of = date.fromisoformat(q["question_date"])
         frame = resolve_timeframe(q["question"], as_of)
-        ctx, usable = reading_context(q["question"], q["passages"], as_of, frame, engine.embedder, embed_all=False)
-        cands = learned_candidates(ctx, usable) if usable else []
+        ctx, usable = reading_context(q["question"], q["passages"], as_of, frame, engine.embedder, embed_all=hybrid)
+        cands = (hybrid_candidates if hybrid else learned_candidates)(ctx, usable) if usable else []
         for c in cands:
-            X.append([c.features.get(f, 0.0) for f in ranking.FEATURES])
+            X.append([c.features.get(f, 0.0) for f in features])
             y.append(strict_contains(c.text, q["answer_contains_any"]))
             qid.append(len(rows))
         rows.append({"id": q["id"], "date": q["question_date"], "n": i})
         if i % 50 == 0:
             print(f"features {i}/{len(cache)} {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
     return {
-        "features": ranking.FEATURES,
+        "features": features,
         "X": np.array(X, dtype=np.float64),
         "y": np.array(y, dtype=bool),
         "qid": np.array(qid),
@@ -77,7 +79,8 @@ def extract_sharded(args: argparse.Namespace, feats: Path) -> dict[str, Any]:
     """Run ``--shards`` extraction processes and merge their parts in question order."""
     import subprocess
 
-    argv = [sys.executable, __file__, "--data", str(args.data), "--set", args.set, "--k", str(args.k)]
+    argv = [sys.executable, __file__, "--data", str(args.data), "--set", args.set, "--k", str(args.k),
+            "--ranking", args.ranking]
     # One core and one thread each: on a shared machine, ONNX threads spinning on a busy core waste it.
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     cpus = sorted(os.sched_getaffinity(0))
@@ -101,7 +104,7 @@ def extract_sharded(args: argparse.Namespace, feats: Path) -> dict[str, Any]:
         qid.append(np.full(int(mask.sum()), new))
         rows.append(part["questions"][k])
     return {
-        "features": ranking.FEATURES, "X": np.concatenate(X), "y": np.concatenate(y),
+        "features": parts[0]["features"], "X": np.concatenate(X), "y": np.concatenate(y),
         "qid": np.concatenate(qid), "questions": rows,
     }  # fmt: skip
 
@@ -176,18 +179,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--set", default="train", help="the cached passages: train, or train-keyword (keyword_pool)")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--refresh", action="store_true", help="recompute the cached features")
-    p.add_argument("--out", type=Path, default=ranking.MODEL_PATH)
+    p.add_argument("--ranking", choices=["learned", "hybrid"], default="learned",
+                   help="learned: the 30 best sentences by plain evidence; hybrid: the hand-set ranking's 20 best, "
+                        "its score among the features")
+    p.add_argument("--out", type=Path, help="the model file (default: the shipped one of --ranking)")
     p.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
     p.add_argument("--shards", type=int, default=1, help="feature extraction in this many processes")
     p.add_argument("--shard", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    feats = args.data / "cache" / f"features-{args.set}-k{args.k}.pkl"
+    hybrid = args.ranking == "hybrid"
+    args.out = args.out or (ranking.HYBRID_MODEL_PATH if hybrid else ranking.MODEL_PATH)
+    feats = args.data / "cache" / f"features-{args.set}-k{args.k}{'-hybrid' if hybrid else ''}.pkl"
     if args.shard is not None:  # one worker of --shards
-        part = extract(args.data, args.set, args.k, (args.shard, args.shards))
+        part = extract(args.data, args.set, args.k, (args.shard, args.shards), hybrid)
         feats.with_suffix(f".{args.shard}").write_bytes(pickle.dumps(part))
         return
     d = pickle.loads(feats.read_bytes()) if feats.exists() and not args.refresh else None
-    if d is None or tuple(d["features"]) != ranking.FEATURES:
+    if d is None or tuple(d["features"]) != (ranking.HYBRID_FEATURES if hybrid else ranking.FEATURES):
         d = extract_sharded(args, feats)
         feats.write_bytes(pickle.dumps(d))
     # An answer over 300 characters counts as wrong: a sentence of more than ~50 words is no answer.

@@ -13,7 +13,8 @@ No generative model. Its phases, one module each:
 3. ranking, chosen by ``settings.extractive_ranking``: ``rules`` (the default) combines the features
    with hand-set weights, coverage gates and a 0.45 threshold; ``learned`` (``ranking``) is a
    logistic model trained on the 2023 news quizzes (``bench/train_reader.py``) giving the probability
-   that a sentence holds the answer, with a threshold chosen on train. bench/README.md has both
+   that a sentence holds the answer, with a threshold chosen on train; ``hybrid`` is such a model over
+   the ``rules`` ranking's candidates with its score among the features. bench/README.md has the
    rankings' figures on unseen news;
 4. ``compose``: the best sentence, with a neighbour when the pair is better evidence, or an
    abstention (a typed ``Draft.abstained``) when the evidence is weak or the amount found is about

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -55,7 +56,8 @@ class ExtractiveEngine:
     @property
     def ranker(self) -> ranking.Ranker:
         if self._ranker is None:
-            self._ranker = ranking.load()
+            hybrid = self.settings.extractive_ranking == "hybrid"
+            self._ranker = ranking.load(ranking.HYBRID_MODEL_PATH if hybrid else ranking.MODEL_PATH)
         return self._ranker
 
     @property
@@ -94,11 +96,12 @@ class ExtractiveEngine:
         question = question.strip()
         if not passages or not question:
             return Draft(abstention(question), True, reason="no passages")
-        learned = self.settings.extractive_ranking == "learned"
-        ctx, usable = reading_context(question, passages, today, frame, self.embedder, embed_all=not learned)
+        mode = self.settings.extractive_ranking
+        ctx, usable = reading_context(question, passages, today, frame, self.embedder, embed_all=mode != "learned")
         if not usable:
             return Draft(abstention(question), True, reason="no usable sentences")
-        ranked, best, reason = self._learned(ctx, usable) if learned else self._rules(ctx, usable)
+        rank = {"rules": self._rules, "learned": self._learned, "hybrid": self._hybrid}[mode]
+        ranked, best, reason = rank(ctx, usable)
         if "yes_no" in self.rules and YES_NO.match(nlp.question_clause(question)):
             # "Did X ...?": the sentence that itself says it, not a neighbour riding on its window.
             best = max(ranked[:YES_NO_POOL], key=lambda s: s.cos + s.lex)
@@ -136,7 +139,14 @@ class ExtractiveEngine:
     def _learned(self, ctx: Context, usable: list[Sentence]) -> tuple[list[Sentence], Sentence, str]:
         """The learned ranking: the model's probability that each candidate holds the answer, the
         model's threshold."""
-        top = learned_candidates(ctx, usable)
+        return self._by_model(learned_candidates(ctx, usable))
+
+    def _hybrid(self, ctx: Context, usable: list[Sentence]) -> tuple[list[Sentence], Sentence, str]:
+        """The hand-set ranking's candidates re-ranked by a model that reads its score beside the
+        features; the model's threshold."""
+        return self._by_model(hybrid_candidates(ctx, usable))
+
+    def _by_model(self, top: list[Sentence]) -> tuple[list[Sentence], Sentence, str]:
         for s, p in zip(top, self.ranker.probabilities(top)):
             s.score = float(p)
         ranked = sorted(top, key=lambda s: -s.score)
@@ -155,6 +165,24 @@ def learned_candidates(ctx: Context, usable: list[Sentence]) -> list[Sentence]:
         s.score = max(0.0, (s.cos + s.cos_win + s.lex + s.lex_win) / best_plain)
     base_features(ctx, top)
     evidence(ctx, top, distinct)
+    return top
+
+
+def hybrid_candidates(ctx: Context, usable: list[Sentence]) -> list[Sentence]:
+    """The hand-set ranking's ``rules.CANDIDATES`` best distinct sentences with their features and
+    its verdict on each (``ranking.RULE_FEATURES``; also what ``bench/train_reader.py --ranking
+    hybrid`` learns from)."""
+    hand.base_scores(ctx, usable)
+    top, distinct = hand.candidates(usable)
+    base_features(ctx, top)
+    evidence(ctx, top, distinct)
+    hand.add_evidence(top)
+    best = max(s.score for s in top)
+    for r, s in enumerate(sorted(top, key=lambda s: -s.score)):
+        s.features.update(
+            rule_score=s.score, rule_gap=s.score - best, rule_rank=math.log1p(r),
+            uncovered=float(hand.uncovered(ctx, s)),
+        )  # fmt: skip
     return top
 
 

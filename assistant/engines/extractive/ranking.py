@@ -15,12 +15,17 @@ from assistant.engines.extractive.candidates import Sentence
 from assistant.engines.extractive.evidence import EVIDENCE_FEATURES
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
+HYBRID_MODEL_PATH = Path(__file__).with_name("reader_hybrid.json")
 BASE_FEATURES = (
     "cos", "cos_win", "cos_gap", "lex", "lex_win", "lex_gap", "cov_all", "cov_key", "cov_other", "win_key",
     "rank", "first_passage", "pos", "doc_offset", "terminated", "leans_back", "year_conflict", "age",
     "undated", "fresh", "in_period", "words", "digits", "copies",
 )  # fmt: skip
 FEATURES = BASE_FEATURES + EVIDENCE_FEATURES
+RULE_FEATURES = ("rule_score", "rule_gap", "rule_rank", "uncovered")
+"""The hand-set ranking's verdict on a candidate: its score, the gap to the best, its rank, and whether
+its passage fails the coverage gates (``rules.uncovered``)."""
+HYBRID_FEATURES = FEATURES + RULE_FEATURES
 
 
 @dataclass(frozen=True)
