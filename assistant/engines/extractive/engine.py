@@ -121,11 +121,7 @@ class ExtractiveEngine:
     def _rules(self, ctx: Context, usable: list[Sentence]) -> tuple[list[Sentence], Sentence, str]:
         """The hand-set ranking: candidates by base score, answer-type evidence on the 20 best, the best
         sentence of a passage about the question's subject, the coverage gates and the threshold."""
-        hand.base_scores(ctx, usable)
-        top, distinct = hand.candidates(usable)
-        base_features(ctx, top)
-        evidence(ctx, top, distinct)
-        hand.add_evidence(top)
+        rule_candidates(ctx, usable)
         ranked = sorted(usable, key=lambda s: -s.score)
         covered = [s for s in ranked if not hand.uncovered(ctx, s)] or ranked
         best = covered[0]
@@ -168,15 +164,22 @@ def learned_candidates(ctx: Context, usable: list[Sentence]) -> list[Sentence]:
     return top
 
 
-def hybrid_candidates(ctx: Context, usable: list[Sentence]) -> list[Sentence]:
-    """The hand-set ranking's ``rules.CANDIDATES`` best distinct sentences with their features and
-    its verdict on each (``ranking.RULE_FEATURES``; also what ``bench/train_reader.py --ranking
-    hybrid`` learns from)."""
+def rule_candidates(ctx: Context, usable: list[Sentence]) -> list[Sentence]:
+    """The hand-set scores of every usable sentence, with the answer-type evidence on its
+    ``rules.CANDIDATES`` best distinct ones, which it returns."""
     hand.base_scores(ctx, usable)
     top, distinct = hand.candidates(usable)
     base_features(ctx, top)
     evidence(ctx, top, distinct)
     hand.add_evidence(top)
+    return top
+
+
+def hybrid_candidates(ctx: Context, usable: list[Sentence]) -> list[Sentence]:
+    """The hand-set ranking's ``rules.CANDIDATES`` best distinct sentences with their features and
+    its verdict on each (``ranking.RULE_FEATURES``; also what ``bench/train_reader.py --ranking
+    hybrid`` learns from)."""
+    top = rule_candidates(ctx, usable)
     best = max(s.score for s in top)
     for r, s in enumerate(sorted(top, key=lambda s: -s.score)):
         s.features.update(
