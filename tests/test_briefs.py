@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Briefing
+from assistant.briefs import select
 from assistant.briefs.render import count_words, to_html, to_markdown
 from assistant.citations import check_claims
 from assistant.cli import main
@@ -188,3 +189,29 @@ def test_llm_engine_rewrites_sections_and_the_same_check_removes_an_unsupported_
     assert not any("60" in p.text for p in rewritten)  # not in the cited sentence: removed
     for p in rewritten:
         assert p.citations and p.citations[0].quote in sample.document(p.citations[0].doc_id).text
+
+
+def test_clause_units_drop_the_frame_and_keep_exact_offsets() -> None:
+    from assistant.briefs.material import _sentence, clause_units
+
+    text = (
+        "Intro line here. On Tuesday, the Harbour Council approved a 12-mile tramway for Eastport; "
+        "work on the line starts in May next year, officials said."
+    )
+    start = text.index("On Tuesday")
+    s = _sentence("d", text, start, len(text), 1)
+    units = {u.text: u for u in clause_units(s, text)}
+    assert "the Harbour Council approved a 12-mile tramway for Eastport" in units
+    assert "work on the line starts in May next year" in units  # without the attribution
+    for u in units.values():
+        assert text[u.start : u.end] == u.text and u.span == (s.start, s.end) and u.n_words < s.n_words
+        assert u.facts  # a unit states a name or a number
+
+
+def test_a_clause_point_cites_its_whole_sentence_with_the_clause_as_evidence(day_brief: Brief) -> None:
+    clauses = [
+        c for _t, cits in day_brief.cited_points() for c in cits if (c.evidence_start, c.evidence_end) != (c.start, c.end)
+    ]
+    assert clauses or not select.Weights().units, "the sample brief uses no clause unit"
+    for c in clauses:
+        assert c.start <= c.evidence_start < c.evidence_end <= c.end and c.evidence in c.quote

@@ -87,7 +87,7 @@ def draft(
     layout = layout or Layout()
     weights = weights or select.Weights()
     if probs is None and weights.learned:
-        probs = scorer.score(material, groups)
+        probs = scorer.score(material, groups, units=weights.units)
     group_rank = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
     if layout.lists_new_first and probs:  # the list material: the likeliest sentences first
         ranked = sorted(material.sentences, key=lambda s: -probs.get(id(s), 0.0))
@@ -274,22 +274,26 @@ class _Citer:
         self.material = material
 
     def citation(self, s: Sentence) -> Citation:
+        """The passage is the whole sentence; the evidence, the point's own span (a clause unit's
+        is part of it)."""
         doc = self.material.docs[s.doc_id]
-        info = doc.info
+        a, b = s.span
         return Citation(
-            **info.ref(),
+            **doc.info.ref(),
             n=0,
-            start=s.start,
-            end=s.end,
-            quote=s.text,
+            start=a,
+            end=b,
+            quote=doc.text[a:b],
             evidence=s.text,
             evidence_start=s.start,
             evidence_end=s.end,
-            chunk_id=doc.chunk_at(s.start),
+            chunk_id=doc.chunk_at(a),
         )
 
     def point(self, s: Sentence) -> BriefPoint:
-        return BriefPoint(text=s.text, citations=[self.citation(s)])
+        """A clause unit reads as a point of its own: its first letter capitalised."""
+        text = s.text[:1].upper() + s.text[1:] if s.sentence else s.text
+        return BriefPoint(text=text, citations=[self.citation(s)])
 
 
 def as_hit(c: Citation) -> Hit:

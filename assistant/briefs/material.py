@@ -18,7 +18,7 @@ from assistant import nlp
 from index.store import version_of
 from index.types import DocumentInfo, SearchFilters
 
-MIN_WORDS, MAX_WORDS = 6, 50  # a key point is one readable sentence
+MIN_WORDS, MAX_WORDS = 6, 50  # a key point is one readable sentence (or a clause of one)
 TOPIC_MIN_COS = 0.35  # a document is on the topic when one of its chunks is this close to it
 
 # Page furniture that survives cleaning and is never news.
@@ -33,6 +33,27 @@ _DATELINE = re.compile(
     r"(?=[A-Z“\"'‘$0-9])"
 )
 _TERMINATED = re.compile(r"[.!?][\"'”’)\]]*$")
+# Clause units: the parts of a sentence that carry its facts without its frame.
+_SAY = r"(?:said|says|told [^,;]{1,40}?|added|noted|reported|announced|wrote|stated)"
+_WHEN = r"(?:\s+(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday))?"
+# ..., officials said. / ..., said the minister. / ..., according to the ministry.
+_TAIL_ATTRIBUTION = re.compile(
+    r"[,;][\"”’']?\s+(?:according to [^,;]{2,80}|(?:[\w.'’-]+\s){0,7}?" + _SAY + _WHEN
+    + r"(?:\s+in a statement)?|said [^,;]{2,60})\s*[.!]?[\"”’']?$"
+)
+# The minister said on Monday that ... / According to the ministry, ...
+_HEAD_ATTRIBUTION = re.compile(
+    r"(?:According to [^,;]{2,80},\s+|(?:[\w.'’-]+\s){1,6}?" + _SAY + _WHEN + r"(?:\s+in a statement)?,?\s+(?:that\s+)?)"
+)
+# A leading adverbial or subordinate phrase before the main clause: "On Monday, ...", "After ..., ..."
+_HEAD_PHRASE = re.compile(
+    r"(?i:On|In|At|After|Before|During|Following|Earlier|Later|Last|Since|When|While|As|Although|Though|"
+    r"Despite|Amid|Meanwhile|However|Still|Instead|Separately|Additionally|Also|Now|Overall|Under)\b[^,;]{0,80},\s+"
+)
+# Where one independent clause ends and another begins.
+_CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:but|while|whereas|and)\s+|\s+[—–]\s+")
+_QUOTES = "\"“”"
+_EDGE = " ,;:—–-\"“”'‘’"
 _CAP_WORD = re.compile(r"^[A-Z][\w'’.&-]*$")
 
 
@@ -66,6 +87,12 @@ class Sentence:
     names: frozenset[str]
     numbers: frozenset[str]
     terms: frozenset[str]
+    sentence: tuple[int, int] | None = None  # a clause unit: the span of its whole sentence
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The whole sentence's span (the sentence's own for a whole sentence)."""
+        return self.sentence or (self.start, self.end)
 
     @property
     def facts(self) -> frozenset[str]:
@@ -79,9 +106,14 @@ class Material:
     since: date
     until: date
     docs: dict[str, Doc]
-    sentences: list[Sentence]
+    sentences: list[Sentence]  # whole sentences (the lists, the actors and the scorer's statistics read these)
     fact_docs: dict[str, int]  # fact -> number of documents stating it
     naming: dict[str, list[str]] = field(default_factory=dict)  # name -> documents naming it
+    units: list[Sentence] = field(default_factory=list)  # clauses of the sentences (``clause_units``)
+
+    def candidates(self, units: bool = True) -> list[Sentence]:
+        """What a key point can be: the whole sentences, and their clauses when ``units``."""
+        return self.sentences + self.units if units else self.sentences
 
 
 def gather(
@@ -129,6 +161,7 @@ def gather(
             chunks=[(c[0], int(c[1]["start"]), int(c[1]["end"])) for c in live],
         )
     sentences = [s for d in docs.values() for s in candidate_sentences(d)]
+    units = [u for s in sentences for u in clause_units(s, docs[s.doc_id].text)]
     fact_docs: dict[str, int] = {}
     seen: set[tuple[str, str]] = set()
     for s in sentences:
@@ -136,7 +169,7 @@ def gather(
             if (s.doc_id, f) not in seen:
                 seen.add((s.doc_id, f))
                 fact_docs[f] = fact_docs.get(f, 0) + 1
-    return Material(since=since, until=until, docs=docs, sentences=sentences, fact_docs=fact_docs)
+    return Material(since=since, until=until, docs=docs, sentences=sentences, fact_docs=fact_docs, units=units)
 
 
 def candidate_sentences(doc: Doc) -> list[Sentence]:
@@ -155,20 +188,70 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
             continue  # the headline repeated as the first line
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
-        out.append(
-            Sentence(
-                doc_id=doc.info.doc_id,
-                start=a,
-                end=b,
-                text=text,
-                pos=len(out),
-                n_words=n,
-                names=frozenset(names(text)),
-                numbers=frozenset("#" + x for x in nlp.numbers(text, include_one=False)),
-                terms=frozenset(nlp.content_terms(text)),
-            )
-        )
+        out.append(_sentence(doc.info.doc_id, doc.text, a, b, len(out)))
     return out
+
+
+def _sentence(doc_id: str, text: str, a: int, b: int, pos: int, whole: tuple[int, int] | None = None) -> Sentence:
+    t = text[a:b]
+    return Sentence(
+        doc_id=doc_id,
+        start=a,
+        end=b,
+        text=t,
+        pos=pos,
+        n_words=len(nlp.words(t)),
+        names=frozenset(names(t)),
+        numbers=frozenset("#" + x for x in nlp.numbers(t, include_one=False)),
+        terms=frozenset(nlp.content_terms(t)),
+        sentence=whole,
+    )
+
+
+def clause_units(s: Sentence, text: str) -> list[Sentence]:
+    """The shorter key points a sentence holds: each of its independent clauses, without the
+    attribution ("..., officials said"; "The minister said that ...") or a leading phrase ("On
+    Monday, ...") around it. Each is a span of the document (the citation quotes it exactly),
+    states a name or a number, and has at least ``MIN_WORDS`` words; the sentence itself is not
+    among them."""
+    spans: set[tuple[int, int]] = set()
+    pieces, at = [], s.start
+    for m in _CLAUSE_BREAK.finditer(text, s.start, s.end):
+        pieces.append((at, m.start()))
+        at = m.end()
+    pieces.append((at, s.end))
+    for a, b in pieces:
+        for head in (None, _HEAD_ATTRIBUTION, _HEAD_PHRASE):
+            m = head.match(text, a, b) if head else None
+            a2 = m.end() if m else a
+            if head and not m:
+                continue
+            for tail in (False, True):
+                t = _TAIL_ATTRIBUTION.search(text, a2, b) if tail else None
+                if tail and not t:
+                    continue
+                span = _trim(text, a2, t.start() if t else b)
+                if span:
+                    spans.add(span)
+    spans.discard((s.start, s.end))
+    out = []
+    for a, b in sorted(spans):
+        u = _sentence(s.doc_id, text, a, b, s.pos, whole=(s.start, s.end))
+        if u.n_words >= MIN_WORDS and u.facts and u.n_words < s.n_words:
+            out.append(u)
+    return out
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """``a..b`` without edge punctuation, and without its quotation marks when they do not pair up."""
+    while a < b and text[a] in _EDGE:
+        a += 1
+    while b > a and text[b - 1] in _EDGE and text[b - 1] not in ".!?)":
+        b -= 1
+    part = text[a:b]
+    if sum(part.count(q) for q in _QUOTES) % 2:
+        return None
+    return (a, b) if b > a else None
 
 
 def names(text: str) -> list[str]:

@@ -48,16 +48,18 @@ FEATURES = (
 )
 
 
-def features(material: Material, groups: list[Group]) -> tuple[list[Sentence], np.ndarray]:
-    """The candidate sentences of documents in ``groups`` and their feature rows (``FEATURES``)."""
+def features(material: Material, groups: list[Group], units: bool = False) -> tuple[list[Sentence], np.ndarray]:
+    """The candidate sentences of documents in ``groups`` (and their clause units when ``units``)
+    and their feature rows (``FEATURES``); the statistics of the period are of whole sentences."""
     group_of = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
-    sents = [s for s in material.sentences if s.doc_id in group_of]
+    whole = [s for s in material.sentences if s.doc_id in group_of]
+    sents = [s for s in material.candidates(units) if s.doc_id in group_of]
     # per development: documents stating each fact / holding each content word, names in titles
     fact_df: list[dict[str, int]] = [{} for _ in groups]
     term_df: list[dict[str, int]] = [{} for _ in groups]
     doc_facts: dict[str, set[str]] = {}
     doc_terms: dict[str, set[str]] = {}
-    for s in sents:
+    for s in whole:
         doc_facts.setdefault(s.doc_id, set()).update(s.facts)
         doc_terms.setdefault(s.doc_id, set()).update(s.terms)
     for d, fs in doc_facts.items():
@@ -170,9 +172,10 @@ def probabilities(x: np.ndarray, kind: str = "sentence") -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def score(material: Material, groups: list[Group]) -> dict[int, float]:
-    """``id(sentence) -> probability`` for the candidate sentences of ``groups``."""
-    sents, x = features(material, groups)
+def score(material: Material, groups: list[Group], units: bool = False) -> dict[int, float]:
+    """``id(sentence) -> probability`` for the candidate sentences of ``groups`` (and their
+    clause units when ``units``)."""
+    sents, x = features(material, groups, units)
     if not sents:
         return {}
     return {id(s): float(p) for s, p in zip(sents, probabilities(x))}

@@ -35,6 +35,7 @@ class Weights:
     learned: float = 1.0  # the scorer's probability (assistant/briefs/scorer.py) times the share of new facts
     handmade: float = 0.0  # the facts / words / lead value above (before the scorer: 1, learned 0)
     group_power: float = 1.0  # a development's weight counts to this power
+    units: bool = False  # clauses of sentences are candidates too (at most one point per sentence)
 
 
 def choose(
@@ -67,7 +68,8 @@ def choose(
             value += w.learned * probs.get(id(s), 0.0) * fresh
         return gweight[gi] / (1 + w.decay * taken[gi]) * value / (s.n_words + w.word_offset)
 
-    cands = [s for s in material.sentences if s.doc_id in group_of]
+    cands = [s for s in material.candidates(w.units) if s.doc_id in group_of]
+    used: set[tuple[str, tuple[int, int]]] = set()  # (document, sentence span) of the chosen points
     heap = [(-gain(s), i) for i, s in enumerate(cands)]
     heapq.heapify(heap)
     while heap:
@@ -81,10 +83,11 @@ def choose(
             break
         if words + s.n_words > budget_words:
             continue  # too long for what is left; a shorter one may fit
-        if any(_jaccard(s.terms, c.terms) > w.near_copy for _gi, c in chosen):
+        if (s.doc_id, s.span) in used or any(_jaccard(s.terms, c.terms) > w.near_copy for _gi, c in chosen):
             continue
         gi = group_of[s.doc_id]
         chosen.append((gi, s))
+        used.add((s.doc_id, s.span))
         taken[gi] += 1
         covered |= s.facts
         terms |= s.terms
