@@ -37,6 +37,7 @@ GRID = {  # the chosen values; give others with --grid
     "learned": [1.0],
     "handmade": [0.0],
     "group_power": [1.0],
+    "units": [False],
     "actors": [30],
     "learned_actors": [True],
     "figures": [10],
@@ -88,7 +89,7 @@ def main() -> None:
             key = (wi, knobs["threshold"])
             if key not in grouped:
                 gs = group(m, set(), knobs["threshold"])
-                grouped[key] = (gs, scorer.score(m, gs))
+                grouped[key] = (gs, scorer.score(m, gs, units=True))  # whole sentences score the same either way
             gs, probs = grouped[key]
             brief = draft(
                 m,

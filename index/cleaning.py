@@ -165,17 +165,18 @@ def remove_furniture(docs: list[RawDocument], *, min_repeats: int = 3) -> list[R
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(docs):
         by_source[d.source].append(i)
-    keys = [line_keys(d.text) for d in docs]
+    bodies = [d.text[d.headline_chars :] for d in docs]  # a headline is never furniture
+    keys = [line_keys(b) for b in bodies]
     repeated: list[set[str]] = [set()] * len(docs)
     for members in by_source.values():
         if len(members) >= min_repeats:
-            found = _repeated_tokens([docs[i].text for i in members], [keys[i] for i in members], min_repeats)
+            found = _repeated_tokens([bodies[i] for i in members], [keys[i] for i in members], min_repeats)
             for i in members:
                 repeated[i] = found
     out: list[RawDocument] = []
-    for d, doc_keys, rep in zip(docs, keys, repeated):
-        lines = d.text.split("\n")
+    for d, body, doc_keys, rep in zip(docs, bodies, keys, repeated):
+        lines = body.split("\n")
         kept = _clean_lines(lines, doc_keys, rep)
-        text = normalize_text("\n".join(kept)) if len(kept) < len(lines) else d.text
-        out.append(d.model_copy(update={"text": text or d.text}))
+        text = normalize_text("\n".join(kept)) if len(kept) < len(lines) else body
+        out.append(d.model_copy(update={"text": d.text[: d.headline_chars] + (text or body)}))
     return out

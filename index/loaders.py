@@ -41,6 +41,7 @@ _CONTENT_TYPES = {
 _MB = 1024 * 1024
 _USER_AGENT = "Briefing/0.1 (document loader)"
 TITLE_CHARS = 120
+HEADLINE_PREFIX = 40  # a text that begins with this much of its title already holds its headline
 
 
 @dataclass
@@ -262,6 +263,17 @@ def _first_line_title(text: str) -> str:
     return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1].rstrip() + "…"
 
 
+def with_headline(title: str, text: str) -> tuple[str, int]:
+    """The text with its title as the first line, when the source keeps the title apart (a news
+    record's ``title``, an HTML ``<title>``, a PDF's or a Word file's metadata) and the text does
+    not already begin with it: the headline is read, indexed and cited with the body. Also the
+    characters the headline adds (0 when none)."""
+    head = title.rstrip(".… ")
+    if not head or text.startswith(head[:HEADLINE_PREFIX]):
+        return text, 0
+    return f"{title}\n\n{text}", len(title) + 2
+
+
 def _finish(part: Part, inp: _Input, source: str | None, published: date | None) -> RawDocument | None:
     """Settle id, title, source and date by the precedence rules; None when the text is empty."""
     text = normalize_text(part.text)
@@ -277,10 +289,13 @@ def _finish(part: Part, inp: _Input, source: str | None, published: date | None)
     if when is None:
         when = infer_date(text) or (inp.modified if single else None)
         inferred = when is not None
+    title = normalize_text(" ".join(part.title.split()))
+    text, headline = with_headline(title, text)
     return RawDocument(
         doc_id=doc_id,
         text=text,
-        title=" ".join(part.title.split()) or _first_line_title(text) or inp.name,
+        headline_chars=headline,
+        title=title or _first_line_title(text) or inp.name,
         source=source or part.source or inp.default_source,
         url=(inp.url or part.url) if single else part.url,
         published=when.date() if isinstance(when, datetime) else when,

@@ -36,10 +36,14 @@ class RawDocument(DocumentRef):
     text: str
     origin: str = Field(default="", description="Where it came from: a path, a URL, 'file.jsonl#12'.")
     extra: dict[str, str] = Field(default_factory=dict)
+    headline_chars: int = Field(
+        default=0, description="Characters of ``text`` that are the title put before the body (0: none)."
+    )
 
     @property
     def hash(self) -> str:
-        return content_hash(self.text)
+        """Of the body: the same article under another title is still a duplicate."""
+        return content_hash(self.text[self.headline_chars :])
 
 
 class Chunk(BaseModel):

@@ -167,7 +167,8 @@ def test_pdf_text_title_and_creation_date(tmp_path: Path, settings: Settings) ->
         tmp_path / "report.pdf", make_pdf(["Grain exports rose 12% in March.", "Analysts expect growth."])
     )
     [doc] = load(p, settings)
-    assert doc.text == "Grain exports rose 12% in March.\nAnalysts expect growth."
+    assert doc.text == "Quarterly Grain Report\n\nGrain exports rose 12% in March.\nAnalysts expect growth."
+    assert doc.headline_chars == len("Quarterly Grain Report\n\n")  # the title heads the text
     assert doc.title == "Quarterly Grain Report"
     assert (doc.published, doc.published_inferred) == (date(2024, 3, 15), False)
 
@@ -187,7 +188,7 @@ def test_docx_paragraphs_tables_and_title(tmp_path: Path, settings: Settings) ->
     [doc] = load(p, settings)
     assert (
         doc.text
-        == "The board approved the budget on 3 March 2024.\n\nSpending rises 4% next year.\n\nCapex | $12m"
+        == "Board memo\n\nThe board approved the budget on 3 March 2024.\n\nSpending rises 4% next year.\n\nCapex | $12m"
     )
     assert doc.title == "Board memo"
     assert (doc.published, doc.published_inferred) == (date(2024, 3, 3), True)
@@ -250,7 +251,7 @@ def test_rss_entries(tmp_path: Path, settings: Settings) -> None:
     docs = load(write(tmp_path / "wire.rss", RSS), settings)
     assert [d.title for d in docs] == ["Grain prices climb", "Rail strike averted"]
     grain = docs[0]
-    assert grain.text == "Wheat futures rose 4% on Tuesday.\n\nDry weather hurt crops."
+    assert grain.text == "Grain prices climb\n\nWheat futures rose 4% on Tuesday.\n\nDry weather hurt crops."
     assert grain.doc_id.startswith("e-") and grain.url == "https://wire.example.org/grain"
     assert (grain.published, grain.published_inferred) == (date(2024, 10, 1), False)
     assert grain.source == "wire.example.org" and grain.extra == {"feed": "Wire Desk"}
@@ -259,7 +260,7 @@ def test_rss_entries(tmp_path: Path, settings: Settings) -> None:
 
 def test_atom_entries_and_feed_sniffed_without_extension(tmp_path: Path, settings: Settings) -> None:
     [doc] = load(write(tmp_path / "lab.atom", ATOM), settings)
-    assert doc.text == "The cell kept 91% capacity after 2,000 cycles."
+    assert doc.text == "Battery result\n\nThe cell kept 91% capacity after 2,000 cycles."
     assert doc.published == date(2024, 10, 5) and doc.url == "https://lab.example.com/42"
     [again] = load(write(tmp_path / "lab.feed", ATOM), settings)
     assert again.doc_id == doc.doc_id
@@ -408,7 +409,7 @@ def test_url_feeds_text_and_pdf(server: str, settings: Settings) -> None:
     assert load(f"{server}/feed-as-xml", settings)[0].title == "Battery result"
     notes = load(f"{server}/notes", settings, source="field")[0]
     assert notes.title == "Field notes" and notes.source == "field"
-    assert load(f"{server}/report", settings)[0].text == "Served over HTTP."
+    assert load(f"{server}/report", settings)[0].text == "Quarterly Grain Report\n\nServed over HTTP."
 
 
 def test_url_errors(server: str, tmp_path: Path, settings: Settings) -> None:

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 
 from assistant import nlp
+from index.loaders import HEADLINE_PREFIX
 from index.store import version_of
 from index.types import DocumentInfo, SearchFilters
 
 MIN_WORDS, MAX_WORDS = 6, 50  # a key point is one readable sentence (or a clause of one)
+HEADLINE_MIN_WORDS = 4  # a headline states its news in fewer words than a sentence
 TOPIC_MIN_COS = 0.35  # a document is on the topic when one of its chunks is this close to it
 
 # Page furniture that survives cleaning and is never news.
@@ -88,6 +90,7 @@ class Sentence:
     numbers: frozenset[str]
     terms: frozenset[str]
     sentence: tuple[int, int] | None = None  # a clause unit: the span of its whole sentence
+    headline: bool = False  # the document's title, standing as the first line of its text
 
     @property
     def span(self) -> tuple[int, int]:
@@ -161,7 +164,7 @@ def gather(
             chunks=[(c[0], int(c[1]["start"]), int(c[1]["end"])) for c in live],
         )
     sentences = [s for d in docs.values() for s in candidate_sentences(d)]
-    units = [u for s in sentences for u in clause_units(s, docs[s.doc_id].text)]
+    units = [u for s in sentences if not s.headline for u in clause_units(s, docs[s.doc_id].text)]
     fact_docs: dict[str, int] = {}
     seen: set[tuple[str, str]] = set()
     for s in sentences:
@@ -176,23 +179,29 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
     """The document's sentences that can stand alone as a key point, in order."""
     out: list[Sentence] = []
     title = " ".join(doc.info.title.split()).rstrip(".… ")
-    for a, b in nlp.split_sentences(doc.text):
-        dateline = _DATELINE.match(doc.text, a, b) if not out else None
+    spans = nlp.split_sentences(doc.text)
+    if spans and title and doc.text[spans[0][0] : spans[0][1]].startswith(title[:HEADLINE_PREFIX]):
+        a, b = spans.pop(0)  # the headline, as the text's first line: a point of its own, not a lead
+        if HEADLINE_MIN_WORDS <= len(nlp.words(doc.text[a:b])) <= MAX_WORDS and not nlp.is_instruction(doc.text[a:b]):
+            out.append(_sentence(doc.info.doc_id, doc.text, a, b, 0, headline=True))
+    body = len(out)
+    for a, b in spans:
+        dateline = _DATELINE.match(doc.text, a, b) if len(out) == body else None
         if dateline:
             a = dateline.end()
         text = doc.text[a:b]
         n = len(nlp.words(text))
         if not (MIN_WORDS <= n <= MAX_WORDS) or not _TERMINATED.search(text):
             continue
-        if title and text.startswith(title) and len(text) - len(title) < 20:
-            continue  # the headline repeated as the first line
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
-        out.append(_sentence(doc.info.doc_id, doc.text, a, b, len(out)))
+        out.append(_sentence(doc.info.doc_id, doc.text, a, b, len(out) - body))
     return out
 
 
-def _sentence(doc_id: str, text: str, a: int, b: int, pos: int, whole: tuple[int, int] | None = None) -> Sentence:
+def _sentence(
+    doc_id: str, text: str, a: int, b: int, pos: int, whole: tuple[int, int] | None = None, headline: bool = False
+) -> Sentence:
     t = text[a:b]
     return Sentence(
         doc_id=doc_id,
@@ -205,6 +214,7 @@ def _sentence(doc_id: str, text: str, a: int, b: int, pos: int, whole: tuple[int
         numbers=frozenset("#" + x for x in nlp.numbers(t, include_one=False)),
         terms=frozenset(nlp.content_terms(t)),
         sentence=whole,
+        headline=headline,
     )
 
 

@@ -28,7 +28,8 @@ _DATEISH = re.compile(
 _QUOTE = re.compile(r"[\"“”]")
 
 FEATURES = (
-    "lead",  # the document's first candidate sentence
+    "lead",  # the document's first candidate sentence (after its headline)
+    "headline",  # the document's title, as the first line of its text
     "inv_pos",  # 1 / (1 + position among the document's candidates)
     "log_words",
     "n_names",  # capitalised runs (at most 5)
@@ -86,7 +87,8 @@ def features(material: Material, groups: list[Group], units: bool = False) -> tu
         pub = doc.info.published or material.until
         rows.append(
             [
-                float(s.pos == 0),
+                float(s.pos == 0 and not s.headline),
+                float(s.headline),
                 1.0 / (1 + s.pos),
                 math.log(s.n_words),
                 min(len(s.names), 5),
