@@ -37,7 +37,7 @@ GRID = {  # the chosen values; give others with --grid
     "learned": [1.0],
     "handmade": [0.0],
     "group_power": [1.0],
-    "units": [False],
+    "units": [True],
     "actors": [30],
     "learned_actors": [True],
     "figures": [10],

@@ -215,3 +215,22 @@ def test_a_clause_point_cites_its_whole_sentence_with_the_clause_as_evidence(day
     assert clauses or not select.Weights().units, "the sample brief uses no clause unit"
     for c in clauses:
         assert c.start <= c.evidence_start < c.evidence_end <= c.end and c.evidence in c.quote
+
+
+def test_a_headline_first_line_is_a_candidate_point_and_the_lead_keeps_its_place() -> None:
+    import numpy as np
+
+    from assistant.briefs.material import Doc, candidate_sentences
+    from index.loaders import with_headline
+    from index.types import DocumentInfo
+
+    title = "Harbour Council approves Eastport tramway"
+    text, head = with_headline(title, "The Harbour Council approved a 12-mile tramway for Eastport on Tuesday.")
+    assert head == len(title) + 2 and text.startswith(title + "\n\n")
+    assert with_headline(title, text) == (text, 0)  # a text that begins with its title keeps it once
+    info = DocumentInfo.model_construct(doc_id="d1", title=title)
+    sents = candidate_sentences(Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32)))
+    assert [(s.text, s.headline, s.pos) for s in sents] == [
+        (title, True, 0),
+        ("The Harbour Council approved a 12-mile tramway for Eastport on Tuesday.", False, 0),
+    ]

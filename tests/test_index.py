@@ -290,3 +290,22 @@ def test_keyword_index_rebuilt_after_changes_reads_only_new_chunks(
     fresh = Briefing(briefing.settings)
     assert [[(h.chunk_id, round(h.score, 9)) for h in fresh.search(q)] for q in queries] == got
     assert all("Constanta" not in h.text for h in briefing.search("floods Constanta port"))
+
+
+def test_one_article_under_two_headlines_is_one_document_whose_headline_is_searchable(
+    briefing: Briefing, tmp_path: Path
+) -> None:
+    body = "The regional water board raised the reservoir's safe level by two metres after the dam repairs."
+    recs = [
+        {"id": "wa", "title": "Reservoir level raised after dam repairs", "text": body, "source": "alpha"},
+        {"id": "wb", "title": "Water board lifts dam limit", "text": body, "source": "beta"},
+    ]
+    f = _write(tmp_path / "in", "dup.jsonl", "\n".join(json.dumps(r) for r in recs))
+    report = briefing.ingest([str(f)])
+    assert sorted(i.status for i in report.items) == ["added", "duplicate"]
+    kept = next(i.doc_id for i in report.items if i.status == "added")
+    doc = briefing.document(kept)
+    title = doc.info.title
+    assert doc.text.startswith(title + "\n\n") and doc.text.endswith(body)
+    hits = briefing.search(title, k=1)
+    assert hits[0].doc_id == kept and hits[0].text.startswith(title)

@@ -35,8 +35,7 @@ class Weights:
     learned: float = 1.0  # the scorer's probability (assistant/briefs/scorer.py) times the share of new facts
     handmade: float = 0.0  # the facts / words / lead value above (before the scorer: 1, learned 0)
     group_power: float = 1.0  # a development's weight counts to this power
-    headline: float = 1.0  # a headline's gain times this
-    units: bool = False  # clauses of sentences are candidates too (at most one point per sentence)
+    units: bool = True  # clauses of sentences are candidates too (at most one point per sentence)
 
 
 def choose(
@@ -67,7 +66,6 @@ def choose(
         if w.learned:
             fresh = len(s.facts - covered) / len(s.facts) if s.facts else len(s.terms - terms) / max(len(s.terms), 1)
             value += w.learned * probs.get(id(s), 0.0) * fresh
-        value *= w.headline if s.headline else 1.0
         return gweight[gi] / (1 + w.decay * taken[gi]) * value / (s.n_words + w.word_offset)
 
     cands = [s for s in material.candidates(w.units) if s.doc_id in group_of]
