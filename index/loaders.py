@@ -268,10 +268,15 @@ def with_headline(title: str, text: str) -> tuple[str, int]:
     record's ``title``, an HTML ``<title>``, a PDF's or a Word file's metadata) and the text does
     not already begin with it: the headline is read, indexed and cited with the body. Also the
     characters the headline adds (0 when none)."""
-    head = title.rstrip(".… ")
-    if not head or text.startswith(head[:HEADLINE_PREFIX]):
+    if not title.rstrip(".… ") or begins_with_title(text, title):
         return text, 0
     return f"{title}\n\n{text}", len(title) + 2
+
+
+def begins_with_title(text: str, title: str) -> bool:
+    """``text`` already opens with its (possibly cut: "...", "…") title."""
+    head = title.rstrip(".… ")
+    return bool(head) and text.startswith(head[:HEADLINE_PREFIX])
 
 
 def _finish(part: Part, inp: _Input, source: str | None, published: date | None) -> RawDocument | None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant import nlp
-from index.loaders import HEADLINE_PREFIX
+from index.loaders import begins_with_title
 from index.store import version_of
 from index.types import DocumentInfo, SearchFilters
 
@@ -178,9 +178,8 @@ def gather(
 def candidate_sentences(doc: Doc) -> list[Sentence]:
     """The document's sentences that can stand alone as a key point, in order."""
     out: list[Sentence] = []
-    title = " ".join(doc.info.title.split()).rstrip(".… ")
     spans = nlp.split_sentences(doc.text)
-    if spans and title and doc.text[spans[0][0] : spans[0][1]].startswith(title[:HEADLINE_PREFIX]):
+    if spans and begins_with_title(doc.text[spans[0][0] : spans[0][1]], " ".join(doc.info.title.split())):
         a, b = spans.pop(0)  # the headline, as the text's first line: a point of its own, not a lead
         if HEADLINE_MIN_WORDS <= len(nlp.words(doc.text[a:b])) <= MAX_WORDS and not nlp.is_instruction(doc.text[a:b]):
             out.append(_sentence(doc.info.doc_id, doc.text, a, b, 0, headline=True))
@@ -256,7 +255,7 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int] | None:
     """``a..b`` without edge punctuation, and without its quotation marks when they do not pair up."""
     while a < b and text[a] in _EDGE:
         a += 1
-    while b > a and text[b - 1] in _EDGE and text[b - 1] not in ".!?)":
+    while b > a and text[b - 1] in _EDGE:
         b -= 1
     part = text[a:b]
     if sum(part.count(q) for q in _QUOTES) % 2:
