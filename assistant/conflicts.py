@@ -12,7 +12,10 @@ asks for a typed value (a count, an amount, a date, a name, a place: ``nlp.answe
    do not contradict the question's exact constraints (another year, edition or quarter:
    ``index.rerank``), and
    that otherwise say what a draft sentence says (``MIN_PARALLEL`` of their other words: the
-   same statement with another value, not another fact about the subject);
+   same statement with another value, not another fact about the subject); a sentence that says
+   a draft sentence word for word but for one place where the draft states its value gives the
+   value in that place (``_substituted``: the entity recogniser misses names like "Facebook"
+   there), even when it shares the draft's other values;
 3. prefers the value of fresher sources (published later, by a stated date), then of clearly
    more documents (``MORE_DOCUMENTS`` more), else the draft's; and adds one cited sentence per other value, quoting the words around it:
    ``Other sources disagree: "... in Glendale, Arizona" [3].`` (or, when the other value is
@@ -26,6 +29,7 @@ survive is not reported. Values compare by their content-word stems and numbers:
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -127,7 +131,7 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
     q_weights = nlp.question_terms(question)
     q_key = _key(question)
     asked = rerank.analyse(question)
-    cited, mine, contexts, labels = _draft_values(draft, len(passages), types, q_key)
+    cited, mine, contexts, labels, said_by = _draft_values(draft, len(passages), types, q_key)
     if not mine:
         return []
     cited_docs = {passages[i].doc_id for i in cited}
@@ -143,19 +147,25 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
             relevance = nlp.weighted_recall(q_weights, terms)
             if relevance < MIN_RELEVANCE:
                 continue
-            if asked.constraints and rerank.constraint_scores(asked, rerank.parse(sent))[1] > 0:
+            dateline = _DATELINE.match(sent)  # when the snippet was published, not what it is about
+            body = sent[dateline.end() :] if dateline else sent
+            if asked.constraints and rerank.constraint_scores(asked, rerank.parse(body))[1] > 0:
                 continue  # about another year, edition or quarter than asked: another fact
             said = _key(sent) | title_terms
-            if any(k <= said for _v, k in mine):
+            substituted = _substituted(sent, said_by, q_key)  # shares other values, replaces the draft's one
+            if not substituted and any(k <= said for _v, k in mine):
                 mine_docs.add(h.doc_id)
                 continue
             if h.doc_id in cited_docs:
                 continue
-            for value, label, va, vb in _values(sent, types, q_key):
+            for value, label, va, vb in substituted or _values(sent, types, q_key):
                 key = _key(value)
                 if _FAMILY.get(label, label) not in labels:
                     continue
-                if relevance < FULL_RELEVANCE and _parallel(_key(sent) - q_key - key, contexts) < MIN_PARALLEL:
+                if (
+                    relevance < FULL_RELEVANCE
+                    and _parallel(_key(sent) - q_key - key, contexts) < MIN_PARALLEL
+                ):
                     continue
                 group = next((g for g in others if _agrees(g, key)), key)
                 others.setdefault(group, []).append((i, value, _fragment(sent, va, vb)))
@@ -171,13 +181,21 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
 
 def _draft_values(
     draft: str, n_passages: int, types: frozenset[str], q_key: frozenset[str]
-) -> tuple[set[int], list[tuple[str, frozenset[str]]], list[frozenset[str]], set[str]]:
+) -> tuple[
+    set[int],
+    list[tuple[str, frozenset[str]]],
+    list[frozenset[str]],
+    set[str],
+    list[tuple[str, list[tuple[str, str, int, int]]]],
+]:
     """What the draft says: the passages (0-based) its value sentences cite, its values with their
-    keys, what each of those sentences says besides the question and values, and the values' kinds."""
+    keys, what each of those sentences says besides the question and values, the values' kinds,
+    and each value sentence with its values (for ``_substituted``)."""
     cited: set[int] = set()
     mine: list[tuple[str, frozenset[str]]] = []
     contexts: list[frozenset[str]] = []
     labels: set[str] = set()  # a count is not contradicted by a share
+    said_by: list[tuple[str, list[tuple[str, str, int, int]]]] = []
     for s in split_answer(draft):
         ok = [n - 1 for n in s.cited if 1 <= n <= n_passages]
         found = _values(s.text, types, q_key) if ok else []
@@ -188,7 +206,56 @@ def _draft_values(
         mine.extend(values)
         labels.update(_FAMILY.get(label, label) for _v, label, _a, _b in found)
         contexts.append(_key(s.text) - q_key - frozenset().union(*(k for _v, k in values)))
-    return cited, mine, contexts, labels
+        said_by.append((s.text, found))
+    return cited, mine, contexts, labels, said_by
+
+
+_TOKEN = re.compile(r"\S+")
+MAX_SUBSTITUTE_WORDS = 4
+"""A value put in the place of another spans at most this many words."""
+
+
+def _substituted(
+    sent: str, said_by: list[tuple[str, list[tuple[str, str, int, int]]]], q_key: frozenset[str]
+) -> list[tuple[str, str, int, int]]:
+    """The value ``sent`` gives where a draft sentence gives one, when the two say the same thing
+    word for word but for that one place ("... acquired by Facebook in February 2014" against the
+    draft's "... acquired by Apple in February 2014"): found by aligning the words, for the values
+    the entity recogniser does not label. Same kind as the draft's value it replaces."""
+    mine = [(m.start(), m.end()) for m in _TOKEN.finditer(sent)]
+    words = [sent[a:b] for a, b in mine]
+    out = []
+    for text, values in said_by:
+        theirs = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        ops = difflib.SequenceMatcher(
+            None, [text[x:y] for x, y in theirs], words, autojunk=False
+        ).get_opcodes()
+        edge = [
+            op[0] in ("insert", "delete")
+            and (op[1] == op[3] == 0 or (op[2], op[4]) == (len(theirs), len(words)))
+            for op in ops
+        ]
+        inner = [
+            op for op, at_edge in zip(ops, edge) if op[0] != "equal" and not at_edge
+        ]  # edges: a dateline, a cut end
+        if len(inner) != 1 or inner[0][0] != "replace":
+            continue
+        ops = inner
+        _tag, i1, i2, j1, j2 = ops[0]
+        if j2 - j1 > MAX_SUBSTITUTE_WORDS or len(words) - (j2 - j1) < 2 * (j2 - j1):
+            continue
+        a, b = theirs[i1][0], theirs[i2 - 1][1]
+        replaced = next(((label) for _v, label, va, vb in values if va < b and a < vb), None)
+        if replaced is None:
+            continue
+        va, vb = mine[j1][0], mine[j2 - 1][1]
+        while vb > va and not sent[vb - 1].isalnum():
+            vb -= 1
+        value = sent[va:vb]
+        key = _key(value)
+        if key and len(key - q_key) * 2 >= len(key):
+            out.append((value, replaced, va, vb))
+    return out
 
 
 def _parallel(context: frozenset[str], contexts: list[frozenset[str]]) -> float:

@@ -117,3 +117,19 @@ def test_the_conflict_takes_the_place_of_an_extra_sentence_not_of_the_answer() -
     text, [found] = conflicts.annotate(QUESTION, DRAFT + extra, FERRY)
     assert len(text) <= conflicts.ANSWER_CHARS
     assert "212 passengers" in text and "ninety minutes" not in text and found.sentence in text
+
+
+def test_a_value_put_in_the_place_of_the_drafts_is_a_conflict_even_unlabelled() -> None:
+    """The other sentence says the same word for word but for the value, and shares another value
+    of the draft (the owner's name): the aligned words give the other value, whatever NER says."""
+    question = "Who bought the Harbourview ferry company?"
+    draft = "The Harbourview ferry company, run by Elena Markovic, was bought by Northwind Shipping in 2019. [1]"
+    passages = [
+        _hit(0, "The Harbourview ferry company, run by Elena Markovic, was bought by Northwind Shipping in 2019."),
+        _hit(1, "Mar 3, 2021 ... The Harbourview ferry company, run by Elena Markovic, was bought by Bluewake in 2019."),
+    ]
+    [found] = conflicts.find(question, draft, passages)
+    assert found.value == "Bluewake" and found.passage == 1
+    # the same sentence with the same value agrees
+    same = [passages[0], _hit(1, passages[0].text)]
+    assert conflicts.find(question, draft, same) == []
