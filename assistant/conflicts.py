@@ -221,41 +221,39 @@ def _substituted(
     """The value ``sent`` gives where a draft sentence gives one, when the two say the same thing
     word for word but for that one place ("... acquired by Facebook in February 2014" against the
     draft's "... acquired by Apple in February 2014"): found by aligning the words, for the values
-    the entity recogniser does not label. Same kind as the draft's value it replaces."""
-    mine = [(m.start(), m.end()) for m in _TOKEN.finditer(sent)]
-    words = [sent[a:b] for a, b in mine]
+    the entity recogniser does not label. Same kind as the draft's value it replaces. Words only
+    one of the two has at its start or end (a dateline, a cut end) do not count against it."""
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(sent)]
+    words = [sent[x:y] for x, y in spans]
     out = []
     for text, values in said_by:
         theirs = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
         ops = difflib.SequenceMatcher(
             None, [text[x:y] for x, y in theirs], words, autojunk=False
         ).get_opcodes()
-        edge = [
-            op[0] in ("insert", "delete")
-            and (op[1] == op[3] == 0 or (op[2], op[4]) == (len(theirs), len(words)))
-            for op in ops
-        ]
-        inner = [
-            op for op, at_edge in zip(ops, edge) if op[0] != "equal" and not at_edge
-        ]  # edges: a dateline, a cut end
+        inner = [op for op in ops if op[0] != "equal" and not _at_edge(op, len(theirs), len(words))]
         if len(inner) != 1 or inner[0][0] != "replace":
             continue
-        ops = inner
-        _tag, i1, i2, j1, j2 = ops[0]
+        _tag, i1, i2, j1, j2 = inner[0]
         if j2 - j1 > MAX_SUBSTITUTE_WORDS or len(words) - (j2 - j1) < 2 * (j2 - j1):
             continue
         a, b = theirs[i1][0], theirs[i2 - 1][1]
-        replaced = next(((label) for _v, label, va, vb in values if va < b and a < vb), None)
+        replaced = next((label for _v, label, va, vb in values if va < b and a < vb), None)
         if replaced is None:
-            continue
-        va, vb = mine[j1][0], mine[j2 - 1][1]
+            continue  # the words that differ are not where the draft states its value
+        va, vb = spans[j1][0], spans[j2 - 1][1]
         while vb > va and not sent[vb - 1].isalnum():
             vb -= 1
-        value = sent[va:vb]
-        key = _key(value)
+        key = _key(sent[va:vb])
         if key and len(key - q_key) * 2 >= len(key):
-            out.append((value, replaced, va, vb))
+            out.append((sent[va:vb], replaced, va, vb))
     return out
+
+
+def _at_edge(op: tuple[str, int, int, int, int], n_theirs: int, n_words: int) -> bool:
+    """Words one sentence has before or after all the other says."""
+    tag, i1, i2, j1, j2 = op
+    return tag in ("insert", "delete") and (i1 == j1 == 0 or (i2, j2) == (n_theirs, n_words))
 
 
 def _parallel(context: frozenset[str], contexts: list[frozenset[str]]) -> float:
