@@ -230,16 +230,11 @@ def clause_units(s: Sentence, text: str) -> list[Sentence]:
         at = m.end()
     pieces.append((at, s.end))
     for a, b in pieces:
-        for head in (None, _HEAD_ATTRIBUTION, _HEAD_PHRASE):
-            m = head.match(text, a, b) if head else None
-            a2 = m.end() if m else a
-            if head and not m:
-                continue
-            for tail in (False, True):
-                t = _TAIL_ATTRIBUTION.search(text, a2, b) if tail else None
-                if tail and not t:
-                    continue
-                span = _trim(text, a2, t.start() if t else b)
+        starts = [a, *(m.end() for head in (_HEAD_ATTRIBUTION, _HEAD_PHRASE) if (m := head.match(text, a, b)))]
+        for start in starts:
+            tail = _TAIL_ATTRIBUTION.search(text, start, b)
+            for end in (b, tail.start()) if tail else (b,):
+                span = _trim(text, start, end)
                 if span:
                     spans.add(span)
     spans.discard((s.start, s.end))
