@@ -19,11 +19,11 @@ import numpy as np
 from assistant import nlp
 from assistant.briefs.grouping import Group
 from assistant.briefs.material import Material, Sentence, names
+from index.dates import MONTH_NAMES, WEEKDAYS
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 _DATEISH = re.compile(
-    r"\b(Jan(uary)?|Feb(ruary)?|March|April|May|June|July|Aug(ust)?|Sept?(ember)?|Oct(ober)?|Nov(ember)?|"
-    r"Dec(ember)?|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tonight)\b"
+    r"\b(" + MONTH_NAMES + "|" + "|".join(d.capitalize() for d in WEEKDAYS) + r"|yesterday|today|tonight)\b"
 )
 _QUOTE = re.compile(r"[\"“”]")
 
