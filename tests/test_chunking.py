@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from index.chunking import chunk_text, get_encoding, split_sentences
+from index.chunking import chunk_text, get_encoding
+from index.sentences import split_sentences
 from tests.conftest import SAMPLE
 
 SEED = next(SAMPLE.glob("*.txt")).read_text(encoding="utf-8")

@@ -35,8 +35,8 @@ def best_sentences(
     question term keeps its middle sentence, where the matched chunk sits, with its neighbours.
     Windows in document order; non-adjacent ones are joined with " ... ".
     """
-    from index.chunking import split_sentences
     from index.search import tokenize
+    from index.sentences import split_sentences
 
     spans = [split_sentences(h.text) for h in passages]
     sentences = [[h.text[a:b] for a, b in s] for h, s in zip(passages, spans)]
