@@ -256,6 +256,9 @@ def support(claim: str, claim_vec: np.ndarray, view: _PassageView) -> Support:
 # ---------------------------------------------------------------------------------------------
 # Verify
 
+# A sentence kept in the answer: its text, the passages it cites (0-based) and their evidence spans.
+_Kept = tuple[str, list[int], dict[int, tuple[int, int] | None]]
+
 
 def verify(
     answer_text: str,
@@ -276,8 +279,22 @@ def verify(
     if not sentences:
         return VerifiedAnswer(text=_abstention(question), abstained=True)
 
-    n_pass = len(passages)
     claims = [s for s in sentences if not is_abstention(s.text)]
+    claim_vecs, views = _embed(claims, passages, embedder)
+    verdicts, kept, abstention_sentence = _judge_sentences(sentences, claim_vecs, views)
+    if not any(p for _t, p, _e in kept):
+        return VerifiedAnswer(
+            text=abstention_sentence or _abstention(question), verdicts=verdicts, abstained=True
+        )
+
+    text, citations = _renumber(kept, passages, doc_texts)
+    return VerifiedAnswer(text=text, citations=citations, verdicts=verdicts, abstained=False)
+
+
+def _embed(
+    claims: list[AnswerSentence], passages: list[Hit], embedder: Any
+) -> tuple[dict[int, np.ndarray], list[_PassageView]]:
+    """Each claim's vector (by ``id``) and one view per passage, all embedded in one batch."""
     spans = [nlp.split_sentences(h.text) for h in passages]
     all_texts = [claim_core(s.text) for s in claims] + [
         h.text[a:b] for h, sp in zip(passages, spans) for a, b in sp
@@ -289,11 +306,15 @@ def verify(
     for h, sp in zip(passages, spans):
         views.append(_PassageView(h, vecs[pos : pos + len(sp)], sp))
         pos += len(sp)
+    return claim_vecs, views
 
+
+def _judge_sentences(
+    sentences: list[AnswerSentence], claim_vecs: dict[int, np.ndarray], views: list[_PassageView]
+) -> tuple[list[SentenceVerdict], list[_Kept], str | None]:
+    """One verdict per sentence, the sentences kept, and the first abstention sentence (if any)."""
     verdicts: list[SentenceVerdict] = []
-    kept: list[
-        tuple[str, list[int], dict[int, tuple[int, int] | None]]
-    ] = []  # text, passages (0-based), evidence
+    kept: list[_Kept] = []
     abstention_sentence: str | None = None
     for s in sentences:
         if is_abstention(s.text):
@@ -305,70 +326,89 @@ def verify(
             )
             kept.append((s.text, [], {}))
             continue
-        valid = [n for n in s.cited if 1 <= n <= n_pass]
-        invalid = [n for n in s.cited if not 1 <= n <= n_pass]
-        notes = [f"invalid marker(s) {invalid}"] if invalid else []
-        cv = claim_vecs[id(s)]
-        core = claim_core(s.text)
-        results = {n - 1: support(core, cv, views[n - 1]) for n in valid}
-        good = [i for i, r in results.items() if r.supported]
-        if good:
-            dropped = [i + 1 for i in results if i not in good]
-            if dropped:
-                notes.append(f"dropped unsupporting citation(s) {dropped}")
-            best = max(results[i].score for i in good)
-            verdicts.append(
-                SentenceVerdict(
-                    sentence=s.text,
-                    cited=s.cited,
-                    supported=True,
-                    score=round(best, 4),
-                    action="kept",
-                    reason="; ".join(notes),
-                )
-            )
-            kept.append((s.text, good, {i: results[i].evidence for i in good}))
-            continue
-        # Not supported by what it cites (or cites nothing): look at every other passage.
-        why = "; ".join(r.reason for r in results.values() if r.reason) or (
-            "no citation" if not valid else ""
-        )
-        others = {i: support(core, cv, views[i]) for i in range(n_pass) if i not in results}
-        cands = [(r.score, i) for i, r in others.items() if r.supported]
-        if cands:
-            _score, i = max(cands)
-            notes.append(f"re-cited to [{i + 1}]" + (f" ({why})" if why else ""))
-            verdicts.append(
-                SentenceVerdict(
-                    sentence=s.text,
-                    cited=s.cited,
-                    supported=True,
-                    score=round(others[i].score, 4),
-                    action="recited",
-                    reason="; ".join(notes),
-                )
-            )
-            kept.append((s.text, [i], {i: others[i].evidence}))
-        else:
-            best_score = max((r.score for r in list(results.values()) + list(others.values())), default=0.0)
-            notes.append("not supported by any passage" + (f" ({why})" if why else ""))
-            verdicts.append(
-                SentenceVerdict(
-                    sentence=s.text,
-                    cited=s.cited,
-                    supported=False,
-                    score=round(best_score, 4),
-                    action="removed",
-                    reason="; ".join(notes),
-                )
-            )
+        verdict, keep = _judge_claim(s, claim_vecs[id(s)], views)
+        verdicts.append(verdict)
+        if keep is not None:
+            kept.append(keep)
+    return verdicts, kept, abstention_sentence
 
-    if not any(p for _t, p, _e in kept):
-        return VerifiedAnswer(
-            text=abstention_sentence or _abstention(question), verdicts=verdicts, abstained=True
-        )
 
-    # Renumber in order of first appearance and build the citations.
+def _judge_claim(
+    s: AnswerSentence, cv: np.ndarray, views: list[_PassageView]
+) -> tuple[SentenceVerdict, _Kept | None]:
+    """The verdict on one claim and what is kept of it (None when it is removed)."""
+    n_pass = len(views)
+    valid = [n for n in s.cited if 1 <= n <= n_pass]
+    invalid = [n for n in s.cited if not 1 <= n <= n_pass]
+    notes = [f"invalid marker(s) {invalid}"] if invalid else []
+    core = claim_core(s.text)
+    results = {n - 1: support(core, cv, views[n - 1]) for n in valid}
+    good = [i for i, r in results.items() if r.supported]
+    if good:
+        return _keep_cited(s, results, good, notes)
+    # Not supported by what it cites (or cites nothing): look at every other passage.
+    why = "; ".join(r.reason for r in results.values() if r.reason) or ("no citation" if not valid else "")
+    others = {i: support(core, cv, views[i]) for i in range(n_pass) if i not in results}
+    return _recite_or_remove(s, results, others, notes, why)
+
+
+def _keep_cited(
+    s: AnswerSentence, results: dict[int, Support], good: list[int], notes: list[str]
+) -> tuple[SentenceVerdict, _Kept]:
+    """The "kept" verdict for a claim its own citations support, and the claim with only those."""
+    dropped = [i + 1 for i in results if i not in good]
+    if dropped:
+        notes.append(f"dropped unsupporting citation(s) {dropped}")
+    best = max(results[i].score for i in good)
+    verdict = SentenceVerdict(
+        sentence=s.text,
+        cited=s.cited,
+        supported=True,
+        score=round(best, 4),
+        action="kept",
+        reason="; ".join(notes),
+    )
+    return verdict, (s.text, good, {i: results[i].evidence for i in good})
+
+
+def _recite_or_remove(
+    s: AnswerSentence,
+    results: dict[int, Support],
+    others: dict[int, Support],
+    notes: list[str],
+    why: str,
+) -> tuple[SentenceVerdict, _Kept | None]:
+    """The "recited" verdict and the claim re-cited to the best other passage, or "removed" and None."""
+    cands = [(r.score, i) for i, r in others.items() if r.supported]
+    if cands:
+        _score, i = max(cands)
+        notes.append(f"re-cited to [{i + 1}]" + (f" ({why})" if why else ""))
+        verdict = SentenceVerdict(
+            sentence=s.text,
+            cited=s.cited,
+            supported=True,
+            score=round(others[i].score, 4),
+            action="recited",
+            reason="; ".join(notes),
+        )
+        return verdict, (s.text, [i], {i: others[i].evidence})
+    best_score = max((r.score for r in list(results.values()) + list(others.values())), default=0.0)
+    notes.append("not supported by any passage" + (f" ({why})" if why else ""))
+    verdict = SentenceVerdict(
+        sentence=s.text,
+        cited=s.cited,
+        supported=False,
+        score=round(best_score, 4),
+        action="removed",
+        reason="; ".join(notes),
+    )
+    return verdict, None
+
+
+def _renumber(
+    kept: list[_Kept], passages: list[Hit], doc_texts: dict[str, str] | None
+) -> tuple[str, list[Citation]]:
+    """The answer text with its markers renumbered 1..m in order of first appearance, and its citations."""
     order: list[int] = []
     evidence: dict[int, list[tuple[int, int]]] = {}
     parts = []
@@ -381,7 +421,7 @@ def verify(
         marks = "".join(f"[{order.index(i) + 1}]" for i in idxs)
         parts.append(f"{t} {marks}" if marks else t)
     citations = [_citation(k + 1, passages[i], evidence.get(i, []), doc_texts) for k, i in enumerate(order)]
-    return VerifiedAnswer(text=" ".join(parts), citations=citations, verdicts=verdicts, abstained=False)
+    return " ".join(parts), citations
 
 
 def _citation(n: int, hit: Hit, spans: list[tuple[int, int]], doc_texts: dict[str, str] | None) -> Citation:
