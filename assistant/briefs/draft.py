@@ -88,6 +88,36 @@ def draft(
     weights = weights or select.Weights()
     if probs is None and weights.learned:
         probs = scorer.score(material, groups, units=weights.units)
+    extras, name_probs = _list_material(material, groups, layout, probs)
+    brief = _lay_out(
+        material,
+        groups,
+        extras,
+        name_probs,
+        as_of=as_of,
+        scope=scope,
+        max_words=max_words,
+        engine_name=engine_name,
+        previous=previous,
+        layout=layout,
+        weights=weights,
+        probs=probs,
+    )
+    if engine is not None and hasattr(engine, "complete"):
+        _rewrite(brief, engine, embedder)
+    _check(brief, embedder)
+    if previous is not None:
+        brief.diff = compare(brief, previous)
+    _trim(brief, max_words)
+    _number_sources(brief)
+    brief.seconds = round(time.perf_counter() - t0, 3)
+    return brief
+
+
+def _list_material(
+    material: Material, groups: list[Group], layout: Layout, probs: dict[int, float] | None
+) -> tuple[list[Sentence], dict[str, float] | None]:
+    """The sentences the lists draw on beyond the chosen points, and the name scorer's probabilities."""
     group_rank = {d: gi for gi, g in enumerate(groups) for d in g.doc_ids}
     if layout.lists_new_first and probs:  # the list material: the likeliest sentences first
         ranked = sorted(material.sentences, key=lambda s: -probs.get(id(s), 0.0))
@@ -97,6 +127,25 @@ def draft(
     extras = _unique(
         naming_sentences(material, layout.list_sentences, name_probs) + ranked[: layout.list_sentences]
     )
+    return extras, name_probs
+
+
+def _lay_out(
+    material: Material,
+    groups: list[Group],
+    extras: list[Sentence],
+    name_probs: dict[str, float] | None,
+    *,
+    as_of: date,
+    scope: BriefScope,
+    max_words: int,
+    engine_name: str,
+    previous: Brief | None,
+    layout: Layout,
+    weights: select.Weights,
+    probs: dict[int, float] | None,
+) -> Brief:
+    """The brief laid out within ``max_words``: fewer points, or shorter lists once the points are few (ten tries)."""
     budget, shrink = max_words, 1.0
     brief = None
     for _attempt in range(10):
@@ -104,7 +153,9 @@ def draft(
         points_sents = [s for _g, s in chosen]
         pool = _unique(points_sents + extras)
         lists = layout.scaled(max_words, shrink)
-        brief = _assemble(material, groups, chosen, pool, as_of, scope, max_words, lists, engine_name, name_probs)
+        brief = _assemble(
+            material, groups, chosen, pool, as_of, scope, max_words, lists, engine_name, name_probs
+        )
         if previous is not None:
             brief.diff = compare(brief, previous)
         brief.words = count_words(brief)
@@ -116,14 +167,19 @@ def draft(
         else:
             budget = max(budget - (brief.words - max_words) - 5, 0)
     assert brief is not None
-    if engine is not None and hasattr(engine, "complete"):
-        from assistant.briefs.rewrite import rewrite_sections
+    return brief
 
-        rewrite_sections(brief, engine, embedder)
-        brief.words = count_words(brief)
-    _check(brief, embedder)
-    if previous is not None:
-        brief.diff = compare(brief, previous)
+
+def _rewrite(brief: Brief, engine: Any, embedder: Any) -> None:
+    """Rewrite the sections' points with ``engine`` (``rewrite.rewrite_sections``) and recount the words."""
+    from assistant.briefs.rewrite import rewrite_sections
+
+    rewrite_sections(brief, engine, embedder)
+    brief.words = count_words(brief)
+
+
+def _trim(brief: Brief, max_words: int) -> None:
+    """Count the words and drop the last sections' points until the brief fits ``max_words``."""
     brief.words = count_words(brief)
     while brief.words > max_words and brief.sections:  # what the diff added after the layout
         last = brief.sections[-1]
@@ -131,12 +187,11 @@ def draft(
         if not last.points:
             brief.sections.pop()
         brief.words = count_words(brief)
-    _number_sources(brief)
-    brief.seconds = round(time.perf_counter() - t0, 3)
-    return brief
 
 
-def naming_sentences(material: Material, n: int, name_probs: dict[str, float] | None = None) -> list[Sentence]:
+def naming_sentences(
+    material: Material, n: int, name_probs: dict[str, float] | None = None
+) -> list[Sentence]:
     """For the ``n`` names most documents state (capitalised runs; or the most probable by
     ``name_probs``), the first sentence stating each: where NER looks for the actors, so the
     names that matter anywhere in the period are found."""
@@ -172,70 +227,15 @@ def _assemble(
     engine_name: str,
     name_probs: dict[str, float] | None,
 ) -> Brief:
-    # Bottom line: the lead point of each of the heaviest developments (the chosen sentence that
-    # stands first in its article), at least ``bottom_min`` points.
-    firsts: dict[int, int] = {}
-    for i, (gi, s) in enumerate(chosen):
-        if gi not in firsts or s.pos < chosen[firsts[gi]][1].pos:
-            firsts[gi] = i
-    bottom = sorted(firsts.items())[: layout.bottom_max]
-    bottom_idx = [i for _gi, i in bottom]
-    for i in range(len(chosen)):
-        if len(bottom_idx) >= layout.bottom_min:
-            break
-        if i not in bottom_idx:
-            bottom_idx.append(i)
-    bottom_idx.sort(key=lambda i: (chosen[i][0], i))
+    """The brief of the ``chosen`` points, with its lists drawn from ``pool``, as ``layout`` sizes them."""
+    bottom_idx = _bottom_indices(chosen, layout)
     points_set = {id(s) for _gi, s in chosen}
     cite = _Citer(material)
     bottom_line = [cite.point(chosen[i][1]) for i in bottom_idx]
-    sections = []
-    taken = set(bottom_idx)
-    brief_items: list[tuple[Group, BriefPoint]] = []
-    for gi, g in enumerate(groups):
-        pts = [cite.point(s) for i, (gj, s) in enumerate(chosen) if gj == gi and i not in taken]
-        if len(pts) < layout.section_min_points:  # a heading for one point costs more than it tells
-            brief_items += [(g, p) for p in pts]
-            continue
-        sections.append(
-            BriefSection(
-                title=g.title, points=pts, doc_ids=g.doc_ids, n_sources=g.n_sources, latest=g.latest
-            )
-        )
-    if brief_items:
-        sections.append(
-            BriefSection(
-                title=OTHER_TITLE,
-                points=[p for _g, p in brief_items],
-                doc_ids=list(dict.fromkeys(d for g, _p in brief_items for d in g.doc_ids)),
-                n_sources=len({c.source or c.doc_id for _g, p in brief_items for c in p.citations}),
-                latest=max((g.latest for g, _p in brief_items), default=None),
-            )
-        )
-    figs = [
-        KeyFigure(value=f.value, counts=f.counts, key=f.key, citation=cite.citation(f.sentence))
-        for f in facts.figures(
-            [s for s in pool if s.numbers and (id(s) not in points_set or not layout.lists_new_first)]
-            + [s for s in pool if s.numbers and id(s) in points_set and layout.lists_new_first],
-            layout.figures,
-        )
-    ]
-    acts = [
-        Actor(
-            name=a.name,
-            kind=a.kind,  # type: ignore[arg-type]
-            n_sources=a.n_sources,
-            n_documents=a.n_documents,
-            citation=cite.citation(a.sentence),
-        )
-        for a in facts.actors(
-            material, pool, layout.actors, name_probs, " ".join(s.text for _g, s in chosen) if layout.lists_new_first else ""
-        )
-    ]
-    watch = [
-        WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])
-        for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch)
-    ]
+    sections = _sections(groups, chosen, set(bottom_idx), cite, layout)
+    figs = _key_figures(pool, points_set, cite, layout)
+    acts = _actors(material, chosen, pool, cite, layout, name_probs)
+    watch = _watch(pool, points_set, cite, layout)
     created = datetime.now(timezone.utc)
     key = f"{material.since}{material.until}{scope.model_dump_json()}{created.isoformat()}"
     return Brief(
@@ -254,6 +254,99 @@ def _assemble(
         notes=_notes(material),
         max_words=max_words,
     )
+
+
+def _bottom_indices(chosen: list[tuple[int, Sentence]], layout: Layout) -> list[int]:
+    """The indices in ``chosen`` of the bottom line's points, in the order of their developments."""
+    # Bottom line: the lead point of each of the heaviest developments (the chosen sentence that
+    # stands first in its article), at least ``bottom_min`` points.
+    firsts: dict[int, int] = {}
+    for i, (gi, s) in enumerate(chosen):
+        if gi not in firsts or s.pos < chosen[firsts[gi]][1].pos:
+            firsts[gi] = i
+    bottom = sorted(firsts.items())[: layout.bottom_max]
+    bottom_idx = [i for _gi, i in bottom]
+    for i in range(len(chosen)):
+        if len(bottom_idx) >= layout.bottom_min:
+            break
+        if i not in bottom_idx:
+            bottom_idx.append(i)
+    bottom_idx.sort(key=lambda i: (chosen[i][0], i))
+    return bottom_idx
+
+
+def _sections(
+    groups: list[Group], chosen: list[tuple[int, Sentence]], taken: set[int], cite: _Citer, layout: Layout
+) -> list[BriefSection]:
+    """A section per development of the points not ``taken``; the small ones together under OTHER_TITLE."""
+    sections = []
+    brief_items: list[tuple[Group, BriefPoint]] = []
+    for gi, g in enumerate(groups):
+        pts = [cite.point(s) for i, (gj, s) in enumerate(chosen) if gj == gi and i not in taken]
+        if len(pts) < layout.section_min_points:  # a heading for one point costs more than it tells
+            brief_items += [(g, p) for p in pts]
+            continue
+        sections.append(
+            BriefSection(title=g.title, points=pts, doc_ids=g.doc_ids, n_sources=g.n_sources, latest=g.latest)
+        )
+    if brief_items:
+        sections.append(
+            BriefSection(
+                title=OTHER_TITLE,
+                points=[p for _g, p in brief_items],
+                doc_ids=list(dict.fromkeys(d for g, _p in brief_items for d in g.doc_ids)),
+                n_sources=len({c.source or c.doc_id for _g, p in brief_items for c in p.citations}),
+                latest=max((g.latest for g, _p in brief_items), default=None),
+            )
+        )
+    return sections
+
+
+def _key_figures(pool: list[Sentence], points_set: set[int], cite: _Citer, layout: Layout) -> list[KeyFigure]:
+    """The key figures of ``pool``; those the key points do not state first (``lists_new_first``)."""
+    return [
+        KeyFigure(value=f.value, counts=f.counts, key=f.key, citation=cite.citation(f.sentence))
+        for f in facts.figures(
+            [s for s in pool if s.numbers and (id(s) not in points_set or not layout.lists_new_first)]
+            + [s for s in pool if s.numbers and id(s) in points_set and layout.lists_new_first],
+            layout.figures,
+        )
+    ]
+
+
+def _actors(
+    material: Material,
+    chosen: list[tuple[int, Sentence]],
+    pool: list[Sentence],
+    cite: _Citer,
+    layout: Layout,
+    name_probs: dict[str, float] | None,
+) -> list[Actor]:
+    """The actors named in ``pool``; those the key points do not name first (``lists_new_first``)."""
+    return [
+        Actor(
+            name=a.name,
+            kind=a.kind,  # type: ignore[arg-type]
+            n_sources=a.n_sources,
+            n_documents=a.n_documents,
+            citation=cite.citation(a.sentence),
+        )
+        for a in facts.actors(
+            material,
+            pool,
+            layout.actors,
+            name_probs,
+            " ".join(s.text for _g, s in chosen) if layout.lists_new_first else "",
+        )
+    ]
+
+
+def _watch(pool: list[Sentence], points_set: set[int], cite: _Citer, layout: Layout) -> list[WatchItem]:
+    """What to watch, from the sentences of ``pool`` that are not key points."""
+    return [
+        WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])
+        for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch)
+    ]
 
 
 def _notes(material: Material) -> list[str]:

@@ -49,12 +49,39 @@ def _md_marks(cits: list[Citation]) -> str:
 
 def _html_marks(cits: list[Citation]) -> str:
     return "".join(
-        f'<a class="cite" href="#src-{c.n}" title="{html.escape(c.quote, quote=True)}">[{c.n}]</a>' for c in cits
+        f'<a class="cite" href="#src-{c.n}" title="{html.escape(c.quote, quote=True)}">[{c.n}]</a>'
+        for c in cits
     )
 
 
 def _status(status: str | None) -> str:
     return f" *({status})*" if status in ("new", "updated") else ""
+
+
+class _Writer:
+    """The lines of a brief as they are written, in Markdown or in HTML."""
+
+    def __init__(
+        self, marks: Callable[[list[Citation]], str], esc: Callable[[str], str], html_mode: bool
+    ) -> None:
+        self.out: list[str] = []
+        self.marks = marks
+        self.esc = esc
+        self.html_mode = html_mode
+
+    def head(self, level: int, text: str) -> None:
+        """A heading of ``level`` (escaped in HTML)."""
+        self.out.append(
+            f"<h{level}>{self.esc(text)}</h{level}>" if self.html_mode else f"{'#' * level} {text}"
+        )
+
+    def items(self, rows: list[str]) -> None:
+        """A bulleted list of ``rows`` (already escaped), then a blank line."""
+        if self.html_mode:
+            self.out.append("<ul>" + "".join(f"<li>{r}</li>" for r in rows) + "</ul>")
+        else:
+            self.out.extend(f"- {r}" for r in rows)
+        self.out.append("")
 
 
 def _lines(
@@ -65,88 +92,131 @@ def _lines(
     sources: bool,
     html_mode: bool,
 ) -> list[str]:
-    out: list[str] = []
+    """The brief's lines, part by part; ``marks`` renders citation markers, ``esc`` escapes source text."""
+    w = _Writer(marks, esc, html_mode)
+    _title(w, b)
+    _points(w, b)
+    _key_figures(w, b)
+    _actors(w, b)
+    _watch(w, b)
+    _diff(w, b)
+    _notes(w, b)
+    if sources:
+        _sources(w, b)
+    return w.out
 
-    def head(level: int, text: str) -> None:
-        out.append(f"<h{level}>{esc(text)}</h{level}>" if html_mode else f"{'#' * level} {text}")
 
-    def items(rows: list[str]) -> None:
-        if html_mode:
-            out.append("<ul>" + "".join(f"<li>{r}</li>" for r in rows) + "</ul>")
-        else:
-            out.extend(f"- {r}" for r in rows)
-        out.append("")
-
+def _title(w: _Writer, b: Brief) -> None:
+    """The heading with the period, and the engine, as-of date and scope under it."""
     period = f"{b.since}" if b.since == b.until else f"{b.since} to {b.until}"
-    head(1, f"Brief: {period}")
+    w.head(1, f"Brief: {period}")
     scope = []
     if b.scope.topic:
         scope.append(f"topic: {b.scope.topic}")
     if b.scope.sources:
         scope.append("sources: " + ", ".join(b.scope.sources))
     meta = f"{b.engine} engine, as of {b.as_of}" + (f"; {'; '.join(scope)}" if scope else "")
-    out.append(f"<p><em>{esc(meta)}</em></p>" if html_mode else f"_{meta}_")
-    out.append("")
+    w.out.append(f"<p><em>{w.esc(meta)}</em></p>" if w.html_mode else f"_{meta}_")
+    w.out.append("")
+
+
+def _points(w: _Writer, b: Brief) -> None:
+    """The bottom line, then each section's points."""
+    esc, marks = w.esc, w.marks
     if b.bottom_line:
-        head(2, "Bottom line")
-        items([f"{esc(p.text)} {marks(p.citations)}{_status(p.status)}" for p in b.bottom_line])
+        w.head(2, "Bottom line")
+        w.items([f"{esc(p.text)} {marks(p.citations)}{_status(p.status)}" for p in b.bottom_line])
     for s in b.sections:
         many = f" ({s.n_sources} sources)" if s.n_sources > 1 else ""
-        head(3, f"{s.title}{many}" + _status(s.status))
-        items([f"{esc(p.text)} {marks(p.citations)}{_status(p.status)}" for p in s.points])
-    if b.key_figures:
-        head(2, "Key figures")
-        rows = [(esc(f.value), esc(f.counts) + _status(f.status), marks([f.citation])) for f in b.key_figures]
-        if html_mode:
-            out.append(
-                "<table><tr><th>Figure</th><th>What it counts</th><th>Source</th></tr>"
-                + "".join(f"<tr><td>{a}</td><td>{c}</td><td>{m}</td></tr>" for a, c, m in rows)
-                + "</table>"
+        w.head(3, f"{s.title}{many}" + _status(s.status))
+        w.items([f"{esc(p.text)} {marks(p.citations)}{_status(p.status)}" for p in s.points])
+
+
+def _key_figures(w: _Writer, b: Brief) -> None:
+    """The key figures as a table."""
+    if not b.key_figures:
+        return
+    esc, marks = w.esc, w.marks
+    w.head(2, "Key figures")
+    rows = [(esc(f.value), esc(f.counts) + _status(f.status), marks([f.citation])) for f in b.key_figures]
+    if w.html_mode:
+        w.out.append(
+            "<table><tr><th>Figure</th><th>What it counts</th><th>Source</th></tr>"
+            + "".join(f"<tr><td>{a}</td><td>{c}</td><td>{m}</td></tr>" for a, c, m in rows)
+            + "</table>"
+        )
+    else:
+        w.out += ["| Figure | What it counts | Source |", "|---|---|---|"]
+        w.out += [f"| {a} | {c} | {m} |" for a, c, m in rows]
+    w.out.append("")
+
+
+def _actors(w: _Writer, b: Brief) -> None:
+    """The actors, a row per kind (people, organisations, places)."""
+    if not b.actors:
+        return
+    esc, marks = w.esc, w.marks
+    w.head(2, "Actors (documents naming them)")
+    rows = []
+    for kind, label in _KINDS:
+        named = [a for a in b.actors if a.kind == kind]
+        if named:
+            rows.append(
+                f"{label}: "
+                + ", ".join(f"{esc(a.name)} ({a.n_documents}){marks([a.citation])}" for a in named)
             )
-        else:
-            out += ["| Figure | What it counts | Source |", "|---|---|---|"]
-            out += [f"| {a} | {c} | {m} |" for a, c, m in rows]
-        out.append("")
-    if b.actors:
-        head(2, "Actors (documents naming them)")
-        rows = []
-        for kind, label in _KINDS:
-            named = [a for a in b.actors if a.kind == kind]
-            if named:
-                rows.append(
-                    f"{label}: " + ", ".join(f"{esc(a.name)} ({a.n_documents}){marks([a.citation])}" for a in named)
-                )
-        items(rows)
+    w.items(rows)
+
+
+def _watch(w: _Writer, b: Brief) -> None:
+    """What to watch, each item with its time."""
     if b.watch:
-        head(2, "What to watch")
-        items([f"{esc(w.when)}: {esc(w.text)} {marks(w.citations)}" for w in b.watch])
-    if b.diff:
-        d = b.diff
-        head(2, f"Since the last brief ({d.previous_since} to {d.previous_until})")
-        rows = [f"{d.new_points} new point{'s' * (d.new_points != 1)}"]
-        rows += [
-            f"Updated: {esc(c.counts)}: {esc(c.old.value)} {marks([c.old.citation])} -> "
-            f"{esc(c.new.value)} {marks([c.new.citation])}"
-            for c in d.updated
-        ]
-        rows += [f"Dropped out: {esc(p.text)} {marks(p.citations)}" for p in d.dropped]
-        items(rows)
+        w.head(2, "What to watch")
+        w.items([f"{w.esc(x.when)}: {w.esc(x.text)} {w.marks(x.citations)}" for x in b.watch])
+
+
+def _diff(w: _Writer, b: Brief) -> None:
+    """What changed since the previous brief: new points, updated figures, dropped points."""
+    if not b.diff:
+        return
+    esc, marks = w.esc, w.marks
+    d = b.diff
+    w.head(2, f"Since the last brief ({d.previous_since} to {d.previous_until})")
+    rows = [f"{d.new_points} new point{'s' * (d.new_points != 1)}"]
+    rows += [
+        f"Updated: {esc(c.counts)}: {esc(c.old.value)} {marks([c.old.citation])} -> "
+        f"{esc(c.new.value)} {marks([c.new.citation])}"
+        for c in d.updated
+    ]
+    rows += [f"Dropped out: {esc(p.text)} {marks(p.citations)}" for p in d.dropped]
+    w.items(rows)
+
+
+def _notes(w: _Writer, b: Brief) -> None:
+    """The drafting notes."""
     if b.notes:
-        head(2, "Notes")
-        items([esc(n) for n in b.notes])
-    if sources and b.sources:
-        head(2, "Sources")
-        rows = []
-        for s in b.sources:
-            when = f"{s.published}{' (date inferred)' if s.published_inferred else ''}" if s.published else "undated"
-            title = esc(s.title or s.doc_id)
-            if html_mode:
-                link = f'<a href="{esc(s.url)}">{title}</a>' if s.url else title
-                rows.append(f'<li id="src-{s.n}">[{s.n}] {link}, {esc(s.source)}, {when}</li>')
-            else:
-                rows.append(f"{s.n}. {title}, {s.source}, {when} ({s.doc_id})")
-        if html_mode:
-            out.append("<ol>" + "".join(rows) + "</ol>")
+        w.head(2, "Notes")
+        w.items([w.esc(n) for n in b.notes])
+
+
+def _sources(w: _Writer, b: Brief) -> None:
+    """The numbered source list (in HTML, with anchors the markers link to)."""
+    if not b.sources:
+        return
+    esc = w.esc
+    w.head(2, "Sources")
+    rows = []
+    for s in b.sources:
+        when = (
+            f"{s.published}{' (date inferred)' if s.published_inferred else ''}" if s.published else "undated"
+        )
+        title = esc(s.title or s.doc_id)
+        if w.html_mode:
+            link = f'<a href="{esc(s.url)}">{title}</a>' if s.url else title
+            rows.append(f'<li id="src-{s.n}">[{s.n}] {link}, {esc(s.source)}, {when}</li>')
         else:
-            out.extend(rows)
-    return out
+            rows.append(f"{s.n}. {title}, {s.source}, {when} ({s.doc_id})")
+    if w.html_mode:
+        w.out.append("<ol>" + "".join(rows) + "</ol>")
+    else:
+        w.out.extend(rows)
