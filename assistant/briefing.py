@@ -268,35 +268,14 @@ class Briefing:
         """A cited draft of what was published in a period (default: the day before ``as_of``,
         itself default today), stored unless ``save=False``; ``EmptyPeriodError`` when the period
         (and scope) holds no documents. See ``assistant.briefs``."""
-        from datetime import date as _date
-
-        from assistant.briefs import MIN_WORDS, resolve_period
         from assistant.briefs.draft import draft
         from assistant.briefs.grouping import group
-        from assistant.briefs.material import gather
-        from assistant.errors import BriefingError, EmptyPeriodError
-        from assistant.types import BriefScope
-        from index.search import parse_date
 
-        today = parse_date(as_of) or _date.today()
-        since_d, until_d = resolve_period(parse_date(date), parse_date(since), parse_date(until), today)
-        words = max_words or self.settings.brief_max_words
-        if words < MIN_WORDS:
-            raise BriefingError(f"--max-words {words} is too short for a brief; give at least {MIN_WORDS}")
-        scope = BriefScope(
-            sources=sorted(set(sources)) if sources else None, topic=(topic or "").strip() or None
-        )
-        material = gather(self.store, self.embedder, since_d, until_d, scope.sources, scope.topic)
-        if not material.docs:
-            what = "".join(
-                [f" from {', '.join(scope.sources)}" if scope.sources else "", f" on {scope.topic!r}" if scope.topic else ""]
-            )
-            raise EmptyPeriodError(
-                f"no documents between {since_d} and {until_d}{what} (by published date); "
-                "ingest some or choose another period (`briefing docs` lists the dates)"
-            )
-        previous = self.brief_store.previous(scope, until_d)
-        previous_docs = {c.doc_id for _t, cits in previous.cited_points() for c in cits} if previous else set()
+        today, since_d, until_d = _brief_period(date, since, until, as_of)
+        words = self._brief_words(max_words)
+        scope = _brief_scope(sources, topic)
+        material = self._brief_material(since_d, until_d, scope)
+        previous, previous_docs = self._previous_brief(scope, until_d)
         name = engine if engine and engine != "auto" else self.settings.resolved_engine()
         eng = self.engine(name) if name != "extractive" else None
         brief = draft(
@@ -313,6 +292,42 @@ class Briefing:
         if save:
             self.brief_store.save(brief)
         return brief
+
+    def _brief_words(self, max_words: int | None) -> int:
+        """The brief's word budget (default ``brief_max_words``); refused below ``MIN_WORDS``."""
+        from assistant.briefs import MIN_WORDS
+        from assistant.errors import BriefingError
+
+        words = max_words or self.settings.brief_max_words
+        if words < MIN_WORDS:
+            raise BriefingError(f"--max-words {words} is too short for a brief; give at least {MIN_WORDS}")
+        return words
+
+    def _previous_brief(self, scope: Any, until_d: date) -> tuple[Any, set[str]]:
+        """The stored brief that precedes this one in ``scope`` (or None), and the documents it cited."""
+        previous = self.brief_store.previous(scope, until_d)
+        if not previous:
+            return previous, set()
+        return previous, {c.doc_id for _t, cits in previous.cited_points() for c in cits}
+
+    def _brief_material(self, since_d: date, until_d: date, scope: Any) -> Any:
+        """The documents of the period within ``scope``; ``EmptyPeriodError`` when there are none."""
+        from assistant.briefs.material import gather
+        from assistant.errors import EmptyPeriodError
+
+        material = gather(self.store, self.embedder, since_d, until_d, scope.sources, scope.topic)
+        if not material.docs:
+            what = "".join(
+                [
+                    f" from {', '.join(scope.sources)}" if scope.sources else "",
+                    f" on {scope.topic!r}" if scope.topic else "",
+                ]
+            )
+            raise EmptyPeriodError(
+                f"no documents between {since_d} and {until_d}{what} (by published date); "
+                "ingest some or choose another period (`briefing docs` lists the dates)"
+            )
+        return material
 
     def briefs(self) -> list[BriefInfo]:
         """The stored briefs, newest period first."""
@@ -384,6 +399,25 @@ def final_answer(events: Iterator[Retrieved | AnswerDelta | Answer]) -> Answer:
     if final is None:
         raise RuntimeError("the answer stream ended without an Answer")
     return final
+
+
+def _brief_period(
+    day: date | str | None, since: date | str | None, until: date | str | None, as_of: date | str | None
+) -> tuple[date, date, date]:
+    """A brief's ``as_of`` day (default today) and its period (``since``, ``until``), resolved."""
+    from assistant.briefs import resolve_period
+    from index.search import parse_date
+
+    today = parse_date(as_of) or date.today()
+    since_d, until_d = resolve_period(parse_date(day), parse_date(since), parse_date(until), today)
+    return today, since_d, until_d
+
+
+def _brief_scope(sources: list[str] | None, topic: str | None) -> Any:
+    """A brief's ``BriefScope``: its sources sorted and deduplicated, its topic stripped (or None)."""
+    from assistant.types import BriefScope
+
+    return BriefScope(sources=sorted(set(sources)) if sources else None, topic=(topic or "").strip() or None)
 
 
 def _filters(

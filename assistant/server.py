@@ -105,6 +105,16 @@ def create_app(
 def api_router(briefing: Any, settings: Settings, scheduler: Scheduler) -> APIRouter:
     """Every ``/api/v1`` route: one line of HTTP around one ``Briefing`` method each."""
     r = APIRouter(prefix=API, dependencies=[Depends(bearer_check(settings))], responses=ERROR_RESPONSES)
+    _add_answer_routes(r, briefing)
+    _add_search_route(r, briefing, settings)
+    _add_document_routes(r, briefing)
+    _add_status_route(r, briefing, scheduler)
+    add_brief_routes(r, briefing)
+    return r
+
+
+def _add_answer_routes(r: APIRouter, briefing: Any) -> None:
+    """Answers: ``/ask``, its event stream ``/ask/stream``, and ``/retrieve``."""
 
     @r.post("/ask", tags=["answers"])
     def ask(req: AskRequest) -> Answer:
@@ -137,6 +147,10 @@ def api_router(briefing: Any, settings: Settings, scheduler: Scheduler) -> APIRo
         """The passages an answer to this question would use (``Briefing.retrieve``)."""
         return briefing.retrieve(req.question, **req.call_args())
 
+
+def _add_search_route(r: APIRouter, briefing: Any, settings: Settings) -> None:
+    """``GET /search``, its query length capped by ``settings.max_question_chars``."""
+
     @r.get("/search", tags=["search"])
     def search(
         q: Annotated[str, Query(min_length=1, max_length=settings.max_question_chars)],
@@ -147,6 +161,10 @@ def api_router(briefing: Any, settings: Settings, scheduler: Scheduler) -> APIRo
     ) -> list[Hit]:
         """Hybrid search (``Briefing.search``)."""
         return briefing.search(q, k, sources=source, since=since, until=until)
+
+
+def _add_document_routes(r: APIRouter, briefing: Any) -> None:
+    """Documents: upload, ingest by URL, list, read and delete."""
 
     @r.post(UPLOAD_PATH.removeprefix(API), tags=["documents"])
     def ingest_files(
@@ -180,13 +198,14 @@ def api_router(briefing: Any, settings: Settings, scheduler: Scheduler) -> APIRo
         """Delete a document and its chunks."""
         briefing.remove(doc_id)
 
+
+def _add_status_route(r: APIRouter, briefing: Any, scheduler: Scheduler) -> None:
+    """``GET /status``: the briefing's status plus the scheduler's."""
+
     @r.get("/status", tags=["health"])
     def status() -> ServerStatus:
         """Engine, embedding model, index, counts, and the watcher's and schedule's last work."""
         return ServerStatus(**briefing.status().model_dump(), background=scheduler.status)
-
-    add_brief_routes(r, briefing)
-    return r
 
 
 def add_brief_routes(r: APIRouter, briefing: Any) -> None:

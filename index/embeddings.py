@@ -184,8 +184,9 @@ def _finish(tmp: Path, target: Path) -> None:
 
 def export_onnx(info: _ModelInfo, target: Path) -> None:
     """Export the HF model with pooling and L2 normalisation inside the graph (fp32)."""
-    import torch
-    from transformers import AutoModel
+    import inspect
+
+    from transformers import AutoModel  # imports torch as well, before the clock starts
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # the library logs; progress bars belong to the CLI
@@ -193,11 +194,16 @@ def export_onnx(info: _ModelInfo, target: Path) -> None:
     # Eager attention: the default sdpa attention exports a graph that gives wrong vectors.
     model = AutoModel.from_pretrained(str(info.path), attn_implementation="eager", local_files_only=True)
     model = model.float().eval()
-    import inspect
-
     takes_type_ids = "token_type_ids" in inspect.signature(model.forward).parameters
     input_names = ["input_ids", "attention_mask"] + (["token_type_ids"] if takes_type_ids else [])
-    pooling = info.pooling
+    wrapper = _pooled_encoder(model, info.pooling)
+    _write_onnx(wrapper, _dummy_batch(takes_type_ids), input_names, target)
+    logger.info("exported %s to ONNX in %.1f s: %s", info.name, time.perf_counter() - started, target)
+
+
+def _pooled_encoder(model: Any, pooling: str) -> Any:
+    """``model`` followed by its pooling (``cls`` or mean) and L2 normalisation, as one module."""
+    import torch
 
     class PooledEncoder(torch.nn.Module):
         def __init__(self, encoder: torch.nn.Module) -> None:
@@ -216,21 +222,32 @@ def export_onnx(info: _ModelInfo, target: Path) -> None:
                 pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
 
-    wrapper = PooledEncoder(model).eval()
+    return PooledEncoder(model).eval()
+
+
+def _dummy_batch(takes_type_ids: bool) -> tuple[Any, ...]:
+    """The tracing inputs: ids, mask (and zero type ids), for a batch of two of 16 tokens."""
+    import torch
+
     # A padded dummy batch, so no "all ones mask" shortcut can be traced into the graph.
     seq = 16
     ids = torch.full((2, seq), 1000, dtype=torch.long)
     mask = torch.ones((2, seq), dtype=torch.long)
     mask[1, seq // 2 :] = 0
     ids[1, seq // 2 :] = 0
-    args: tuple[torch.Tensor, ...] = (ids, mask) + ((torch.zeros_like(ids),) if takes_type_ids else ())
+    return (ids, mask) + ((torch.zeros_like(ids),) if takes_type_ids else ())
+
+
+def _write_onnx(wrapper: Any, args: tuple[Any, ...], input_names: list[str], target: Path) -> None:
+    """Trace ``wrapper`` on ``args`` to ONNX at ``target`` (atomic), batch and sequence dynamic."""
+    import warnings
+
+    import torch
+
     dynamic_axes = {name: {0: "batch", 1: "sequence"} for name in input_names}
     dynamic_axes["sentence_embedding"] = {0: "batch"}
-
     tmp = _atomic_target(target)
     try:
-        import warnings
-
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")  # TracerWarnings and the legacy-exporter notice
             torch.onnx.export(
@@ -247,7 +264,6 @@ def export_onnx(info: _ModelInfo, target: Path) -> None:
         _finish(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    logger.info("exported %s to ONNX in %.1f s: %s", info.name, time.perf_counter() - started, target)
 
 
 class _QuietQuantizer(logging.Filter):

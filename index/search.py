@@ -140,43 +140,11 @@ class Searcher:
         that order joins the dense and BM25 ranks in the weighted RRF (``rerank_weight``,
         ``rerank_rrf_k``); the rest follow in fused order. ``keyword``: the BM25 index and every
         chunk's score, if any."""
-        from chromadb.errors import ChromaError
-
-        from index import rerank
-
-        pool, rest = ranked[: self.settings.rerank_depth], ranked[self.settings.rerank_depth :]
-        missing = [cid for cid, e in pool if e["sim"] is None]
-        if missing:  # keyword-only candidates: their cosine from the stored vectors
-            try:
-                got = self.store.chunks.get(ids=missing, include=["embeddings"])
-                vecs = dict(zip(got["ids"], got["embeddings"]))
-            except ChromaError as exc:  # e.g. removed meanwhile by another process
-                log.warning("rerank: cannot read %d candidate vectors (%s)", len(missing), exc)
-                vecs = {}
-            for cid, e in pool:
-                if e["sim"] is None and cid in vecs:
-                    e["sim"] = float(np.dot(np.asarray(vecs[cid], dtype=np.float32), qvec))
-        floor = min((e["sim"] for _, e in pool if e["sim"] is not None), default=0.0)
-        kw, bm25_scores = keyword if keyword else (None, None)
-        for cid, e in pool:
-            if "bm25" not in e:  # dense-only candidates: their BM25 score, usually 0
-                row = kw.pos.get(cid) if kw is not None else None
-                e["bm25"] = float(bm25_scores[row]) if row is not None else 0.0
-
-        def idf(term: str) -> float:
-            tid = kw.vocab.get(term) if kw is not None else None
-            return rerank.idf_from_df(int(kw.df[tid]) if tid is not None else 0, len(kw.ids) if kw else 1)
-
-        q = rerank.analyse(query, _stem_word, idf)
-        rescored = rerank.scores(
-            q,
-            [e["text"] for _, e in pool],
-            [e["sim"] if e["sim"] is not None else floor for _, e in pool],
-            [e["bm25"] for _, e in pool],
-            rerank.DEFAULT_WEIGHTS.shrunk(self.settings.rerank_feature_scale),
-            _stem_word,
-            [e["meta"]["doc_id"] for _, e in pool],
-        )
+        depth = self.settings.rerank_depth
+        pool, rest = ranked[:depth], ranked[depth:]
+        self._fill_cosines(pool, qvec)
+        _fill_bm25(pool, keyword)
+        rescored = _rescore(query, pool, keyword[0] if keyword else None, self.settings.rerank_feature_scale)
         # The rerank's order is a third ranker beside dense and BM25 (weighted RRF), not a
         # replacement of them: with a small RRF constant it decides among the first-stage
         # favourites, and a passage both retrievers rank high stays in the top few even when the
@@ -184,13 +152,24 @@ class Searcher:
         new = fuse_rerank(
             [e["score"] for _, e in pool], rescored, self.settings.rerank_weight, self.settings.rerank_rrf_k
         )
-        for (_, e), s in zip(pool, new):
-            e["score"] = float(s)
-        out = [pool[i] for i in np.argsort(-new, kind="stable")]
-        low = float(new.min()) - 1.0
-        for j, (_, e) in enumerate(rest):  # scored below the pool, in fused order
-            e["score"] = low - j * 1e-6
-        return out + rest
+        return _reorder(pool, rest, new)
+
+    def _fill_cosines(self, pool: list[tuple[str, dict[str, Any]]], qvec: np.ndarray) -> None:
+        """Give keyword-only candidates (``sim`` None) their cosine from the stored vectors, if readable."""
+        from chromadb.errors import ChromaError
+
+        missing = [cid for cid, e in pool if e["sim"] is None]
+        if not missing:
+            return
+        try:
+            got = self.store.chunks.get(ids=missing, include=["embeddings"])
+            vecs = dict(zip(got["ids"], got["embeddings"]))
+        except ChromaError as exc:  # e.g. removed meanwhile by another process
+            log.warning("rerank: cannot read %d candidate vectors (%s)", len(missing), exc)
+            vecs = {}
+        for cid, e in pool:
+            if e["sim"] is None and cid in vecs:
+                e["sim"] = float(np.dot(np.asarray(vecs[cid], dtype=np.float32), qvec))
 
     # -- BM25 --------------------------------------------------------------------------------
     def _bm25(
@@ -262,6 +241,54 @@ def fuse_rerank(fused: Any, rescored: Any, weight: float, rrf_k: int) -> np.ndar
     order = np.argsort(-np.asarray(rescored, dtype=np.float64), kind="stable")
     out[order] += weight / (rrf_k + np.arange(1, len(order) + 1, dtype=np.float64))
     return out
+
+
+def _fill_bm25(pool: list[tuple[str, dict[str, Any]]], keyword: tuple[_Keyword, np.ndarray] | None) -> None:
+    """Give dense-only candidates (no ``bm25``) their BM25 score from ``keyword``, usually 0."""
+    kw, bm25_scores = keyword if keyword else (None, None)
+    for cid, e in pool:
+        if "bm25" not in e:
+            row = kw.pos.get(cid) if kw is not None else None
+            e["bm25"] = float(bm25_scores[row]) if row is not None else 0.0
+
+
+def _rescore(
+    query: str, pool: list[tuple[str, dict[str, Any]]], kw: _Keyword | None, feature_scale: float
+) -> Any:
+    """``index.rerank``'s score of each candidate in ``pool``, with IDF from the keyword index ``kw``
+    and the pool's lowest cosine standing in for a missing one."""
+    from index import rerank
+
+    floor = min((e["sim"] for _, e in pool if e["sim"] is not None), default=0.0)
+
+    def idf(term: str) -> float:
+        tid = kw.vocab.get(term) if kw is not None else None
+        return rerank.idf_from_df(int(kw.df[tid]) if tid is not None else 0, len(kw.ids) if kw else 1)
+
+    q = rerank.analyse(query, _stem_word, idf)
+    return rerank.scores(
+        q,
+        [e["text"] for _, e in pool],
+        [e["sim"] if e["sim"] is not None else floor for _, e in pool],
+        [e["bm25"] for _, e in pool],
+        rerank.DEFAULT_WEIGHTS.shrunk(feature_scale),
+        _stem_word,
+        [e["meta"]["doc_id"] for _, e in pool],
+    )
+
+
+def _reorder(
+    pool: list[tuple[str, dict[str, Any]]], rest: list[tuple[str, dict[str, Any]]], new: np.ndarray
+) -> list[tuple[str, dict[str, Any]]]:
+    """``pool`` sorted by its ``new`` scores (stored on each entry), then ``rest`` in its order,
+    scored just below the pool."""
+    for (_, e), s in zip(pool, new):
+        e["score"] = float(s)
+    out = [pool[i] for i in np.argsort(-new, kind="stable")]
+    low = float(new.min()) - 1.0
+    for j, (_, e) in enumerate(rest):
+        e["score"] = low - j * 1e-6
+    return out + rest
 
 
 def anchor(
