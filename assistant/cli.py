@@ -30,7 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    _index_commands(sub)
+    _question_commands(sub)
+    _brief_commands(sub)
+    _service_commands(sub)
+    return p
 
+
+def _index_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """ingest, remove, docs, search: fill the index and look into it."""
     s = sub.add_parser("ingest", help="add files, folders and URLs to the index")
     s.add_argument("paths", nargs="+", metavar="PATH", help="file, folder (recursive) or http(s) URL")
     s.add_argument("--source", help="source name for these documents (default: from the record/URL/folder)")
@@ -49,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     _filter_args(s)
     s.add_argument("--json", action="store_true")
 
+
+def _question_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """ask, chat, eval: answer questions, one, a conversation or a whole question set."""
     s = sub.add_parser("ask", help="ask a question; the answer cites its sources")
     s.add_argument("question")
     _filter_args(s)
@@ -67,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.add_argument("--details", metavar="FILE", help="write per-question results to FILE (JSONL)")
 
+
+def _brief_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """brief, briefs: draft or reopen a cited brief, list the stored ones."""
     s = sub.add_parser("brief", help="draft a cited brief of a period (default: the day before --as-of)")
     s.add_argument("--date", metavar="DATE", help="the one day to brief (YYYY-MM-DD)")
     s.add_argument("--since", metavar="DATE", help="first day of the period")
@@ -83,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("briefs", help="list stored briefs")
     s.add_argument("--json", action="store_true")
 
+
+def _service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """status, serve, ui, model-server: report the setup and run the servers."""
     sub.add_parser("status", help="show engine, embedding model and index location")
 
     s = sub.add_parser("serve", help="serve the REST API (/api/v1) and the web UI to a team")
@@ -111,7 +128,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--model", help="smollm2 | qwen-0.5b | qwen-1.5b | PATH.gguf (default: BRIEFING_LOCAL_MODEL)")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
-    return p
 
 
 def _filter_args(s: argparse.ArgumentParser) -> None:
