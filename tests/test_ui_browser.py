@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SAMPLE = Path(__file__).resolve().parent.parent / "assistant" / "sample"
+SAMPLE_DAY = "2024-11-02"
 SEED_QUESTION = "How many of the drones launched at Kyiv were intercepted?"
 HOSTILE_TITLE = '<script>alert("title")</script> Port Veldin harbour report'
 HOSTILE_TEXT = (
@@ -74,7 +75,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, model_cache: Path):
     hostile = root / "docs" / "veldin.txt"
     hostile.parent.mkdir()
     hostile.write_text(HOSTILE_TEXT, encoding="utf-8")
-    assert b.ingest([str(SAMPLE), str(hostile)]).ok
+    assert b.ingest([str(SAMPLE)], published=SAMPLE_DAY).ok and b.ingest([str(hostile)]).ok
     port = _free_port()
     demo = launch(b, port=port, block=False, say=lambda _line: None)
     yield f"http://127.0.0.1:{port}/"
@@ -184,3 +185,21 @@ def test_upload_a_file_and_find_it_listed(page, tmp_path: Path) -> None:
     assert "added" in rows["tern survey.md"] and "empty file" in rows["blank.txt"]
     _wait_for_text(page, "#bf-docs", "Tern survey 2025")
     page.screenshot(path=str(tmp_path / "library.png"))
+
+
+def test_draft_a_brief_of_a_day_with_cited_points(page, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="Briefs").click()
+    page.locator("#bf-brief-draft").click()  # no day given: yesterday, when nothing was published
+    _wait_for_text(page, "#bf-brief-notice", "no documents between")
+    page.locator("#bf-brief-day input").first.fill(SAMPLE_DAY)
+    page.locator("#bf-brief-draft").click()
+    _wait_for_text(page, "#bf-brief", "Key figures")
+    brief = page.locator("#bf-brief")
+    text = brief.inner_text()
+    assert f"Brief: {SAMPLE_DAY}" in text and "$425 million" in text and "Sources" in text
+    cite = brief.locator("a.cite").first
+    assert cite.get_attribute("href") == "#src-1" and cite.get_attribute("title")  # the passage on hover
+    _wait_for_text(page, "#bf-brief-notice", "Drafted and stored")
+    assert page.locator("#bf-brief script, #bf-brief img").count() == 0
+    page.screenshot(path=str(tmp_path / "brief.png"), full_page=True)
+    assert page.dialogs == []

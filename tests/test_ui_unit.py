@@ -257,3 +257,36 @@ def test_non_loopback_host_needs_credentials(make_settings) -> None:
     with pytest.raises(ConfigError, match="'user:password'"):
         credentials(Briefing(make_settings(ui_auth="nopassword")))
     assert credentials(Briefing(make_settings(ui_auth="ana:s3:cret"))) == ("ana", "s3:cret")
+
+
+# ----------------------------------------------------------------------------- briefs
+
+
+def test_briefs_handlers_draft_store_reopen_and_explain_a_bad_period(make_settings) -> None:
+    from ui.handlers import Workspace
+
+    b = Briefing(make_settings())
+    assert b.ingest([str(Path(__file__).resolve().parent.parent / "assistant" / "sample")], published="2024-11-02").ok
+    ws = Workspace(b)
+    notice, brief_html, export, pick = ws.draft_brief("2024-11-02", None, None, [], "", 800)
+    assert notice.visible and "Drafted and stored" in notice.value
+    assert "Key figures" in brief_html and 'class="cite"' in brief_html and "425 million" in brief_html
+    assert "$" not in brief_html and "&#36;425 million" in brief_html  # safe for gr.HTML's template
+    [(label, brief_id)] = pick.choices
+    assert label.startswith("2024-11-02") and brief_id in notice.value
+    md = Path(export.value["path"]).read_text(encoding="utf-8")
+    assert md.startswith("# Brief: 2024-11-02") and "$425 million" in md
+    again = ws.open_brief(brief_id)
+    assert again[1] == brief_html and not again[0].visible
+    # a period without documents, a bad date, nothing chosen: a message; the brief on show stays
+    for args, message in [
+        (("2024-11-05", None, None, [], "", 800), "no documents between 2024-11-05 and 2024-11-05"),
+        (("", "2024-11-01", "yesterday-ish", [], "", 800), "not a date: &#x27;yesterday-ish&#x27;"),
+        (("2024-11-02", None, None, [], "", 10), "too short for a brief"),
+    ]:
+        out = ws.draft_brief(*args)
+        assert out[0].visible and message in out[0].value, out[0].value
+        assert all(o == {"__type__": "update"} for o in out[1:])
+    assert "Choose a stored brief" in ws.open_brief(None)[0].value
+    assert "nope" in ws.open_brief("nope")[0].value
+    assert [i.id for i in b.briefs()] == [brief_id]  # nothing failed was stored

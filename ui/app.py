@@ -1,4 +1,4 @@
-"""The Gradio workspace: chat with cited answers, a library, a status page; a thin layer over ``Briefing``.
+"""The Gradio workspace: chat with cited answers, a library, daily briefs, a status page; a thin layer over ``Briefing``.
 
 ``build_app`` only builds the ``gr.Blocks`` (``briefing serve`` mounts it on its FastAPI app);
 ``launch`` serves it on its own, on loopback unless credentials are configured.
@@ -85,6 +85,24 @@ class _Documents:
     delete_notice: gr.HTML
 
 
+@dataclass(frozen=True)
+class _Briefs:
+    """The Briefs tab: the period and scope of a new brief, the stored briefs, the brief on show."""
+
+    day: gr.DateTime
+    since: gr.DateTime
+    until: gr.DateTime
+    sources: gr.Dropdown
+    topic: gr.Textbox
+    max_words: gr.Number
+    draft_btn: gr.Button
+    notice: gr.HTML
+    pick: gr.Dropdown
+    open_btn: gr.Button
+    export_btn: gr.DownloadButton
+    brief: gr.HTML
+
+
 def build_app(briefing: Briefing) -> gr.Blocks:
     """The workspace as a ``gr.Blocks``: built, not launched (``launch`` or a FastAPI mount serves it)."""
     ws = Workspace(briefing)
@@ -94,12 +112,18 @@ def build_app(briefing: Briefing) -> gr.Blocks:
         with gr.Tabs():
             chat = _chat_tab()
             additions, documents = _library_tab()
+            with gr.Tab("Briefs", id="briefs") as briefs_tab:
+                briefs = _briefs_tab(briefing.settings.brief_max_words)
             with gr.Tab("Status", id="status") as status_tab:
                 status = _html("", elem_id="bf-status")
 
         _wire_chat(ws, chat, conv)
         view = [additions.report, documents.docs, documents.doc_pick, chat.filters.sources, status]
         _wire_library(ws, additions, documents, view, chat.filters.sources, status)
+        _wire_briefs(ws, briefs)
+        briefs_tab.select(ws.brief_pick, outputs=[briefs.pick], **_PRIVATE).then(
+            ws.brief_sources, outputs=[briefs.sources], **_PRIVATE
+        )
         status_tab.select(ws.status, outputs=[status], **_PRIVATE)
         demo.load(lambda: date.today().isoformat(), outputs=[chat.filters.as_of], api_visibility="private")
         demo.load(ws.library_view, outputs=view, **_PRIVATE)
@@ -246,6 +270,40 @@ def _documents() -> _Documents:
         )
     delete_notice = _html("", visible=False)
     return _Documents(docs, query, search_btn, hits, doc_pick, delete_btn, delete_notice)
+
+
+def _briefs_tab(max_words: int) -> _Briefs:
+    """The period (a day, or from/until; empty: yesterday), sources, topic and length of a new brief,
+    the stored briefs to reopen, the download, and the brief itself."""
+    with gr.Row(equal_height=True):
+        day = gr.DateTime(label="Day (empty: yesterday)", include_time=False, type="string", elem_id="bf-brief-day")
+        since = gr.DateTime(label="Or from", include_time=False, type="string", elem_id="bf-brief-since")
+        until = gr.DateTime(label="until", include_time=False, type="string", elem_id="bf-brief-until")
+    with gr.Row(equal_height=True):
+        sources = gr.Dropdown(label="Sources (all when empty)", choices=[], multiselect=True, scale=2)
+        topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. drone strikes", scale=2)
+        max_words = gr.Number(label="Words at most", value=max_words, precision=0, minimum=0, scale=1)
+        draft_btn = gr.Button("Draft brief", variant="primary", scale=1, elem_id="bf-brief-draft")
+    notice = _html("", visible=False, elem_id="bf-brief-notice")
+    with gr.Row(equal_height=True):
+        pick = gr.Dropdown(label="Stored briefs", choices=[], scale=4, elem_id="bf-brief-pick")
+        open_btn = gr.Button("Open", scale=0, min_width=100, elem_id="bf-brief-open")
+        export_btn = gr.DownloadButton(
+            "Download Markdown", value=None, interactive=False, scale=0, min_width=180, elem_id="bf-brief-export"
+        )
+    brief = _html("", elem_id="bf-brief")
+    return _Briefs(day, since, until, sources, topic, max_words, draft_btn, notice, pick, open_btn, export_btn, brief)
+
+
+def _wire_briefs(ws: Workspace, b: _Briefs) -> None:
+    """Draft (then the stored briefs list the new one) and reopen a stored brief."""
+    b.draft_btn.click(
+        ws.draft_brief,
+        inputs=[b.day, b.since, b.until, b.sources, b.topic, b.max_words],
+        outputs=[b.notice, b.brief, b.export_btn, b.pick],
+        **_PRIVATE,
+    )
+    b.open_btn.click(ws.open_brief, inputs=[b.pick], outputs=[b.notice, b.brief, b.export_btn], **_PRIVATE)
 
 
 def _wire_chat(ws: Workspace, chat: _Chat, conv: gr.State) -> None:

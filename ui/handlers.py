@@ -207,6 +207,65 @@ class Workspace:
     def status(self) -> str:
         return render.status_html(self.b.status())
 
+    # -- briefs -------------------------------------------------------------------------------------
+    def draft_brief(
+        self,
+        day: str | None,
+        since: str | None,
+        until: str | None,
+        sources: list[str] | None,
+        topic: str | None,
+        max_words: float | None,
+    ) -> tuple[Any, ...]:
+        """Draft and store the brief of a period: notice, the brief, its download, the stored briefs.
+
+        A bad or empty period leaves the brief on show as it was and says what went wrong."""
+        try:
+            brief = self.b.brief(
+                date=_opt(day),
+                since=_opt(since),
+                until=_opt(until),
+                sources=sources or None,
+                topic=_opt(topic),
+                max_words=int(max_words) if max_words else None,
+            )
+        except BriefingError as exc:
+            return render_notice(str(exc)), gr.skip(), gr.skip(), gr.skip()
+        n = len(brief.sources)
+        notice = f"Drafted and stored: {brief.words} words from {n} document{'s' * (n != 1)} ({brief.id})."
+        return render_notice(notice, ok=True), render.brief_html(brief), self._brief_file(brief), self.brief_pick()
+
+    def open_brief(self, brief_id: str | None) -> tuple[Any, ...]:
+        """A stored brief again: notice, the brief, its download."""
+        if not brief_id:
+            return render_notice("Choose a stored brief to open."), gr.skip(), gr.skip()
+        try:
+            brief = self.b.get_brief(brief_id)
+        except BriefingError as exc:
+            return render_notice(str(exc)), gr.skip(), gr.skip()
+        return render_notice(""), render.brief_html(brief), self._brief_file(brief)
+
+    def brief_pick(self) -> Any:
+        """The stored-brief picker, newest period first."""
+        return gr.Dropdown(choices=[(render.brief_label(i), i.id) for i in self.b.briefs()], value=None)
+
+    def brief_sources(self) -> Any:
+        """The source filter of the Briefs tab: the library's source names."""
+        return gr.Dropdown(choices=sorted({d.source for d in self.b.documents() if d.source}))
+
+    @staticmethod
+    def _brief_file(brief: Any) -> Any:
+        """The download button, holding the brief as Markdown (in Gradio's upload cache)."""
+        from gradio.utils import get_upload_folder
+
+        from assistant.briefs.render import to_markdown
+
+        folder = Path(get_upload_folder()) / "exports" / "briefs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"brief-{brief.since}-{brief.id}.md"
+        path.write_text(to_markdown(brief), encoding="utf-8")
+        return gr.DownloadButton(value=str(path), interactive=True)
+
 
 def render_notice(text: str, *, ok: bool = False) -> Any:
     """A one-line message under an input; hidden when there is nothing to say."""

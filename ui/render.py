@@ -16,6 +16,8 @@ from pydantic import BaseModel
 
 from assistant.types import (
     Answer,
+    Brief,
+    BriefInfo,
     Citation,
     DocumentInfo,
     DocumentText,
@@ -298,6 +300,26 @@ def hits_html(hits: list[Hit]) -> str:
 
 def _snip(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rstrip() + "…"
+
+
+def brief_html(brief: Brief) -> str:
+    """A brief as the workspace shows it: its own HTML (sources escaped; a marker shows the cited
+    passage on hover and links to the source list), made safe for gr.HTML's template."""
+    from assistant.briefs.render import to_html
+
+    return f'<div class="bf-brief">{to_html(brief).translate(_TEMPLATE_CHARS)}</div>'
+
+
+def brief_label(info: BriefInfo) -> str:
+    """``2024-11-02 · sources: Reuters · topic: 'drones' · 312 words (id)`` for the stored-brief picker."""
+    period = str(info.since) if info.since == info.until else f"{info.since} .. {info.until}"
+    scope = "".join(
+        [
+            f" · sources: {', '.join(info.scope.sources)}" if info.scope.sources else "",
+            f" · topic: {info.scope.topic!r}" if info.scope.topic else "",
+        ]
+    )
+    return f"{period}{scope} · {info.words} words, {info.engine} ({info.id})"
 
 
 def status_html(status: Status) -> str:

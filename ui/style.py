@@ -68,6 +68,14 @@ ol.bf-hits li { margin-bottom: 8px; }
 .bf-hits .snippet { font-size: 13px; }
 #bf-docs .header-table, #bf-docs .virtual-row, #bf-docs table { font-family: var(--font); font-size: 13px; }
 #bf-question textarea { font-size: 15px; }
+.bf-brief { font-size: 14px; line-height: 1.5; max-width: 920px; }
+.bf-brief h1 { font-size: 20px; margin: 8px 0 2px; }
+.bf-brief h2 { font-size: 16px; margin: 14px 0 4px; }
+.bf-brief h3 { font-size: 14px; margin: 10px 0 2px; }
+.bf-brief ul, .bf-brief ol { margin: 2px 0 6px; padding-left: 22px; }
+.bf-brief table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
+.bf-brief td, .bf-brief th { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--border-color-primary); }
+.bf-brief a.cite { color: #1d4ed8; text-decoration: none; font-size: 12px; vertical-align: super; }
 .bf-notice { font-size: 13px; color: #b91c1c; }
 """
 
