@@ -31,6 +31,9 @@ from assistant.types import (
 log = logging.getLogger(__name__)
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
+SAMPLE_PUBLISHED = "2024-11-02"
+"""The sample's day (its text tells of the events "on November 2"; the file carries no date), given at
+its first-run ingest so that ``briefing brief --date 2024-11-02`` drafts its brief."""
 
 
 class Briefing:

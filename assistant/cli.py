@@ -424,18 +424,28 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
-    from assistant.briefing import SAMPLE_DIR
     from ui.access import check_bind
 
     b = _briefing()
     check_bind(b, args.host)  # off loopback without credentials: a one-line error before any work
     from ui.app import launch  # gradio loads here, not for other commands
 
-    if not b.documents():
-        print(f"the index is empty: ingesting the sample corpus ({SAMPLE_DIR})", flush=True)
-        _print_report(b.ingest([str(SAMPLE_DIR)]))
+    sample_if_empty(b)
     launch(b, args.host, args.port)
     return 0
+
+
+def sample_if_empty(b: Any) -> Any:
+    """Ingest the sample corpus, dated its day, when the index holds no document (the first run);
+    the ``IngestReport``, or None when there were documents."""
+    from assistant.briefing import SAMPLE_DIR, SAMPLE_PUBLISHED
+
+    if b.documents():
+        return None
+    print(f"the index is empty: ingesting the sample corpus ({SAMPLE_DIR}, published {SAMPLE_PUBLISHED})", flush=True)
+    report = b.ingest([str(SAMPLE_DIR)], published=SAMPLE_PUBLISHED)
+    _print_report(report)
+    return report
 
 
 def _cmd_model_server(args: argparse.Namespace) -> int:

@@ -234,3 +234,15 @@ def test_a_headline_first_line_is_a_candidate_point_and_the_lead_keeps_its_place
         (title, True, 0),
         ("The Harbour Council approved a 12-mile tramway for Eastport on Tuesday.", False, 0),
     ]
+
+
+def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(make_settings, capsys) -> None:
+    from assistant.cli import sample_if_empty
+
+    b = Briefing(make_settings())
+    report = sample_if_empty(b)
+    assert report is not None and report.ok and "ingesting the sample corpus" in capsys.readouterr().out
+    [doc] = b.documents()
+    assert str(doc.published) == "2024-11-02" and not doc.published_inferred
+    assert sample_if_empty(b) is None and len(b.documents()) == 1  # not again once there are documents
+    assert "Kyiv" in to_markdown(b.brief(date="2024-11-02", save=False))
