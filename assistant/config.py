@@ -42,7 +42,7 @@ class Settings(IndexSettings):
     )
     abstain_threshold: float | None = Field(
         default=None,
-        description="Least score at which the extractive engine answers; None: 0.45 (rules) or the model's threshold.",
+        description="Least score at which the extractive engine answers; None: 0.35 (rules) or the model's threshold.",
     )
     max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused.")
 

@@ -11,7 +11,7 @@ No generative model. Its phases, one module each:
    names the kind of thing asked for (spaCy entities of the labels ``index.answer_types`` gives,
    read by ``entities``), how strongly and how many documents agree on it;
 3. ranking, chosen by ``settings.extractive_ranking``: ``rules`` (the default) combines the features
-   with hand-set weights, coverage gates and a 0.45 threshold; ``learned`` (``ranking``) is a
+   with hand-set weights, coverage gates and a 0.35 threshold (chosen on train); ``learned`` (``ranking``) is a
    logistic model trained on the 2023 news quizzes (``bench/train_reader.py``) giving the probability
    that a sentence holds the answer, with a threshold chosen on train; ``hybrid`` is such a model over
    the ``rules`` ranking's candidates with its score among the features. bench/README.md has the
