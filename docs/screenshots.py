@@ -1,9 +1,9 @@
-"""Regenerate docs/ui-chat.png and docs/ui-library.png (1280x800) with headless Chromium.
+"""Regenerate docs/ui-chat.png, docs/ui-library.png and docs/ui-brief.png (1280x800) with headless Chromium.
 
     python docs/screenshots.py [--chromium /usr/bin/chromium]
 
 Runs the workspace over a temporary index (the sample corpus plus a few short notes written here),
-asks the seed question, opens citation [1], then shows the library.
+asks the seed question, opens citation [1], shows the library, then drafts the brief of the week.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from assistant import Briefing
-    from assistant.briefing import SAMPLE_DIR
+    from assistant.briefing import SAMPLE_DIR, SAMPLE_PUBLISHED
     from assistant.config import Settings
     from ui.app import launch
 
@@ -49,7 +49,8 @@ def main() -> int:
         for name, text in NOTES.items():
             (notes / name).write_text(text, encoding="utf-8")
         b = Briefing(Settings(data_dir=Path(tmp) / "data"))
-        b.ingest([str(SAMPLE_DIR), str(notes)])
+        b.ingest([str(SAMPLE_DIR)], published=SAMPLE_PUBLISHED)
+        b.ingest([str(notes)])
         b.ask(QUESTION)  # loads the models, so the latency in the picture is a warm one
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -78,10 +79,17 @@ def main() -> int:
                 page.locator("#bf-hits li").first.wait_for()
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(args.out / "ui-library.png"))
+                page.get_by_role("tab", name="Briefs").click()
+                page.locator("#bf-brief-since input").first.fill(SAMPLE_PUBLISHED)
+                page.locator("#bf-brief-until input").first.fill("2024-11-08")
+                page.locator("#bf-brief-draft").click()
+                page.locator("#bf-brief a.cite").first.wait_for()
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(args.out / "ui-brief.png"))
                 browser.close()
         finally:
             demo.close()
-    print(f"wrote {args.out / 'ui-chat.png'} and {args.out / 'ui-library.png'}")
+    print(f"wrote ui-chat.png, ui-library.png and ui-brief.png in {args.out}")
     return 0
 
 
