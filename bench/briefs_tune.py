@@ -60,7 +60,8 @@ def main() -> None:
     grid = {**GRID, **args.grid}
     from assistant import nlp
 
-    nlp._ENT_CACHE_MAX = nlp._EMB_CACHE_MAX = 200_000  # every week's sentences stay memoised across the grid
+    # every week's sentences stay memoised across the grid (the limits live where they are read)
+    nlp.ner._ENT_CACHE_MAX = nlp.embedding_cache._EMB_CACHE_MAX = 200_000
     b = Briefing(Settings(data_dir=args.index, model_cache_dir=args.models))
     questions = [json.loads(line) for line in SETS[args.set][0].open()]
     by_date: dict[str, list[dict]] = {}
