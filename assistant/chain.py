@@ -79,7 +79,7 @@ def finish(state: AskState, draft: Draft, engine_name: str, embedder: Any) -> An
     """Note conflicts between sources, verify the draft's citations and build the ``Answer``;
     an abstaining draft cites nothing."""
     from assistant import conflicts
-    from assistant.citations import verify
+    from assistant.verification import verify
 
     passages = state.passages
     frame, filters = state.frame, state.filters

@@ -1,4 +1,5 @@
-"""``briefing``: the command line, a thin mirror of ``assistant.Briefing``."""
+"""``briefing``: the command line, a thin mirror of ``assistant.Briefing``. The index and question
+commands are here; the brief commands are in ``cli_briefs``, status and the servers in ``cli_service``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import logging
 import os
 import sys
 from typing import Any
+
+from assistant import cli_briefs, cli_service
+from assistant.cli_common import load_briefing, print_report
 
 EPILOG = """Configuration: BRIEFING_* environment variables or briefing.toml (see README).
 Examples:
@@ -32,8 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     _index_commands(sub)
     _question_commands(sub)
-    _brief_commands(sub)
-    _service_commands(sub)
+    cli_briefs.add_commands(sub)
+    cli_service.add_commands(sub)
     return p
 
 
@@ -79,57 +83,6 @@ def _question_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     s.add_argument("--details", metavar="FILE", help="write per-question results to FILE (JSONL)")
 
 
-def _brief_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """brief, briefs: draft or reopen a cited brief, list the stored ones."""
-    s = sub.add_parser("brief", help="draft a cited brief of a period (default: the day before --as-of)")
-    s.add_argument("--date", metavar="DATE", help="the one day to brief (YYYY-MM-DD)")
-    s.add_argument("--since", metavar="DATE", help="first day of the period")
-    s.add_argument("--until", metavar="DATE", help="last day of the period (default: --as-of)")
-    s.add_argument("--source", action="append", help="only this source (repeatable)")
-    s.add_argument("--topic", help="only documents about this topic")
-    s.add_argument("--max-words", type=int, help="length limit, the source list aside (default 800)")
-    s.add_argument("--engine", choices=["auto", "extractive", "openai", "local"], help="drafting engine")
-    s.add_argument("--as-of", metavar="DATE", help="the date the brief is written on (default: today)")
-    s.add_argument("--format", choices=["md", "html", "json"], default="md", help="output format (default md)")
-    s.add_argument("--out", metavar="FILE", help="write the brief to FILE instead of printing it")
-    s.add_argument("--show", metavar="ID", help="reopen a stored brief instead of drafting one")
-
-    s = sub.add_parser("briefs", help="list stored briefs")
-    s.add_argument("--json", action="store_true")
-
-
-def _service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """status, serve, ui, model-server: report the setup and run the servers."""
-    sub.add_parser("status", help="show engine, embedding model and index location")
-
-    s = sub.add_parser("serve", help="serve the REST API (/api/v1) and the web UI to a team")
-    s.add_argument(
-        "--host",
-        help="address to bind (default: BRIEFING_HOST, 127.0.0.1); off loopback BRIEFING_API_TOKEN is required",
-    )
-    s.add_argument("--port", type=int, help="port (default: BRIEFING_PORT, 7860)")
-    s.add_argument("--no-ui", action="store_true", help="serve the REST API only")
-    s.add_argument("--fd", type=int, help="serve on this inherited listening socket (socket activation)")
-
-    s = sub.add_parser("ui", help="the chat workspace in the browser (ingests the sample corpus when empty)")
-    s.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to bind (default 127.0.0.1; others need BRIEFING_UI_AUTH)",
-    )
-    s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-
-    s = sub.add_parser(
-        "model-server",
-        help="serve the local model over llama.cpp's OpenAI-compatible API (for the openai engine)",
-        description="Serve a local GGUF model (BRIEFING_LOCAL_MODEL) at http://HOST:PORT/v1 until Ctrl-C. "
-        "Point the openai engine at it: BRIEFING_OPENAI_BASE_URL=http://HOST:PORT/v1.",
-    )
-    s.add_argument("--model", help="smollm2 | qwen-0.5b | qwen-1.5b | PATH.gguf (default: BRIEFING_LOCAL_MODEL)")
-    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
-
-
 def _filter_args(s: argparse.ArgumentParser) -> None:
     s.add_argument("--k", type=int, help="number of passages (default: BRIEFING_K)")
     s.add_argument("--source", action="append", help="only this source (repeatable)")
@@ -172,26 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _settings() -> Any:
-    from pydantic import ValidationError
-
-    from assistant.config import Settings
-    from assistant.errors import ConfigError
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise ConfigError(f"invalid settings: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
-
-
-def _briefing() -> Any:
-    from assistant import Briefing
-
-    return Briefing(_settings())
-
-
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    b = _briefing()
+    b = load_briefing()
     bars: dict[str, Any] = {}
 
     def progress(kind: str, n: int) -> None:
@@ -213,24 +148,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if args.json:
         print(report.model_dump_json(indent=2))
     else:
-        _print_report(report)
+        print_report(report)
     return 0 if report.ok else 1
 
 
-def _print_report(report: Any) -> None:
-    counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "duplicate", "failed")}
-    print(
-        f"added {counts['added']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
-        f"skipped {counts['duplicate'] + counts['failed']} ({counts['duplicate']} duplicate, {counts['failed']} failed); "
-        f"{report.chunks_added} chunks in {report.seconds:.1f}s"
-    )
-    for item in report.items:
-        if item.status in ("failed", "duplicate"):
-            print(f"  {'FAILED ' if item.status == 'failed' else 'skipped'} {item.origin}: {item.reason}")
-
-
 def _cmd_remove(args: argparse.Namespace) -> int:
-    b = _briefing()
+    b = load_briefing()
     for doc_id in args.doc_ids:
         b.remove(doc_id)
         print(f"removed {doc_id}")
@@ -238,7 +161,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    docs = _briefing().documents()
+    docs = load_briefing().documents()
     if args.json:
         print(json.dumps([d.model_dump(mode="json") for d in docs], indent=2, ensure_ascii=False))
         return 0
@@ -253,7 +176,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    hits = _briefing().search(args.query, args.k, sources=args.source, since=args.since, until=args.until)
+    hits = load_briefing().search(args.query, args.k, sources=args.source, since=args.since, until=args.until)
     if args.json:
         print(json.dumps([h.model_dump(mode="json") for h in hits], indent=2, ensure_ascii=False))
         return 0
@@ -279,7 +202,7 @@ def _ask_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    b = _briefing()
+    b = load_briefing()
     if args.json:
         print(
             json.dumps(b.ask(args.question, **_ask_kwargs(args)).public_json(), indent=2, ensure_ascii=False)
@@ -339,7 +262,7 @@ def format_answer(a: Any) -> str:
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
-    b = _briefing()
+    b = load_briefing()
     session = b.chat(**_ask_kwargs(args))
     print("Briefing chat. Ask a question; /new starts over, /quit leaves.")
     while True:
@@ -360,120 +283,9 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from assistant.evaluation import format_report, run_eval
 
-    b = _briefing()
+    b = load_briefing()
     report = run_eval(b, args.file, split=args.split, engine=args.engine, k=args.k, details=args.details)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return 0
-
-
-def _cmd_brief(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from assistant.briefs.render import render
-    from assistant.errors import EmptyPeriodError
-
-    b = _briefing()
-    if args.show:
-        brief = b.get_brief(args.show)
-    else:
-        try:
-            brief = b.brief(
-                date=args.date,
-                since=args.since,
-                until=args.until,
-                sources=args.source,
-                topic=args.topic,
-                max_words=args.max_words,
-                engine=args.engine,
-                as_of=args.as_of,
-            )
-        except EmptyPeriodError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    text = render(brief, args.format)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
-        print(f"brief {brief.id}: {brief.words} words, {len(brief.sources)} sources -> {args.out}")
-    else:
-        print(text)
-    return 0
-
-
-def _cmd_briefs(args: argparse.Namespace) -> int:
-    infos = _briefing().briefs()
-    if args.json:
-        print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2, ensure_ascii=False))
-        return 0
-    if not infos:
-        print("no briefs yet: briefing brief")
-        return 0
-    for i in infos:
-        period = str(i.since) if i.since == i.until else f"{i.since}..{i.until}"
-        scope = " ".join(filter(None, [",".join(i.scope.sources or []), i.scope.topic or ""])) or "all"
-        print(
-            f"{i.id:<20} {period:<22} {i.engine:<10} {i.words:>4} words {i.n_sections:>3} sections "
-            f"{i.n_documents:>3} sources  scope: {scope}"
-        )
-    return 0
-
-
-def _cmd_status(args: argparse.Namespace) -> int:
-    for key, value in _briefing().status().model_dump().items():
-        print(f"{key:<16} {value}")
-    return 0
-
-
-def _cmd_ui(args: argparse.Namespace) -> int:
-    from ui.access import check_bind
-
-    b = _briefing()
-    check_bind(b, args.host)  # off loopback without credentials: a one-line error before any work
-    from ui.app import launch  # gradio loads here, not for other commands
-
-    sample_if_empty(b)
-    launch(b, args.host, args.port)
-    return 0
-
-
-def sample_if_empty(b: Any) -> Any:
-    """Ingest the sample corpus, dated its day, when the index holds no document (the first run);
-    the ``IngestReport``, or None when there were documents."""
-    from assistant.briefing import SAMPLE_DIR, SAMPLE_PUBLISHED
-
-    if b.documents():
-        return None
-    print(f"the index is empty: ingesting the sample corpus ({SAMPLE_DIR}, published {SAMPLE_PUBLISHED})", flush=True)
-    report = b.ingest([str(SAMPLE_DIR)], published=SAMPLE_PUBLISHED)
-    _print_report(report)
-    return report
-
-
-def _cmd_model_server(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-
-    from assistant.engines.local import serve_model
-
-    settings = _briefing().settings
-    model = args.model or settings.local_model
-    server, base_url = serve_model(settings, host=args.host, port=args.port, model=model)
-    print(f"serving {model} at {base_url}", flush=True)
-    print(f"  use it: BRIEFING_ENGINE=openai BRIEFING_OPENAI_BASE_URL={base_url} BRIEFING_MODEL={model}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    print("model server stopped", file=sys.stderr)
-    del server
-    return 0
-
-
-def _cmd_serve(args: argparse.Namespace) -> int:
-    from assistant.server import serve
-
-    serve(_settings(), host=args.host, port=args.port, ui=not args.no_ui, fd=args.fd)
     return 0
 
 
@@ -485,12 +297,8 @@ _COMMANDS = {
     "ask": _cmd_ask,
     "chat": _cmd_chat,
     "eval": _cmd_eval,
-    "status": _cmd_status,
-    "ui": _cmd_ui,
-    "model-server": _cmd_model_server,
-    "serve": _cmd_serve,
-    "brief": _cmd_brief,
-    "briefs": _cmd_briefs,
+    **cli_service.COMMANDS,
+    **cli_briefs.COMMANDS,
 }
 
 if __name__ == "__main__":

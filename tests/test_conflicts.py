@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Briefing, conflicts
-from assistant.citations import claim_core, verify
 from assistant.config import Settings
 from assistant.types import Hit
+from assistant.verification import claim_core, verify
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from index.embeddings import ONNX_FP32, ONNX_INT8, Embedder, get_embedder
+from index.embeddings import Embedder, get_embedder
+from index.onnx_export import ONNX_FP32, ONNX_INT8
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import verify
 from assistant.config import Settings
 from assistant.engines.base import ABSTAIN_SENTINEL as ABSTAIN_PREFIX
 from assistant.engines.base import create_engine
@@ -16,6 +15,7 @@ from assistant.engines.causes import asks_cause
 from assistant.engines.extractive import ExtractiveEngine, condense, indirect_question
 from assistant.evaluation import contains_facts
 from assistant.types import Hit, Turn
+from assistant.verification import verify
 
 DATA = Path(__file__).parent / "data"
 SEED_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "seed_dev.jsonl"

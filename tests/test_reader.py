@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from assistant.chain import AskState, answer_from_passages, finish
-from assistant.citations import verify
 from assistant.config import Settings
 from assistant.engines.base import Draft, is_abstention
 from assistant.engines.extractive import ExtractiveEngine, ranking
 from assistant.engines.extractive.candidates import Sentence
 from assistant.types import Hit, SearchFilters
+from assistant.verification import verify
 
 
 @pytest.fixture(scope="module")

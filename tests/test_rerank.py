@@ -10,6 +10,8 @@ import pytest
 
 from assistant import Briefing
 from index import rerank
+from index.rerank_features import answer_score, constraint_scores, coverage, parse
+from index.rerank_question import analyse
 from index.search import _stem_word, anchor, fuse_rerank
 
 
@@ -17,13 +19,13 @@ def order(
     query: str, texts: list[str], dense: list[float] | None = None, bm25: list[float] | None = None
 ) -> list[int]:
     """Passage indexes, best first (equal retrieval scores unless given)."""
-    q = rerank.analyse(query, _stem_word)
+    q = analyse(query, _stem_word)
     s = rerank.scores(q, texts, dense or [0.8] * len(texts), bm25 or [5.0] * len(texts), stem=_stem_word)
     return sorted(range(len(texts)), key=lambda i: -s[i])
 
 
 def constraints(query: str) -> list[tuple[str, int, str]]:
-    return [(c.kind, c.value, c.head) for c in rerank.analyse(query).constraints]
+    return [(c.kind, c.value, c.head) for c in analyse(query).constraints]
 
 
 # -- the question ------------------------------------------------------------------------------
@@ -36,7 +38,7 @@ def test_constraints_of_a_question() -> None:
     assert constraints("Grey's Anatomy Season 17 premiere") == [("number", 17, "season")]
     assert constraints("When was Diablo III released?") == [("number", 3, "diablo")]
     assert constraints("Which company bought 20th Century Fox?") == [("number", 20, "century")]
-    counted = rerank.analyse("Which brand had at least 13 fires?").constraints
+    counted = analyse("Which brand had at least 13 fires?").constraints
     assert [(c.value, c.head, c.ident) for c in counted] == [(13, "fires", False)]
     assert constraints("Who directed the film Avatar?") == []
 
@@ -58,7 +60,7 @@ def test_constraints_of_a_question() -> None:
     ],
 )
 def test_answer_type_of_a_question(question: str, kind: str | None) -> None:
-    assert rerank.analyse(question).answer == kind
+    assert analyse(question).answer == kind
 
 
 # -- constraints on passages -------------------------------------------------------------------
@@ -76,21 +78,21 @@ def test_the_asked_year_beats_near_identical_passages_about_other_years() -> Non
 
 
 def test_year_features() -> None:
-    q = rerank.analyse("Wimbledon 2019 winner")
-    met, against = rerank.constraint_scores(q, rerank.parse("Halep won Wimbledon in 2019."))
+    q = analyse("Wimbledon 2019 winner")
+    met, against = constraint_scores(q, parse("Halep won Wimbledon in 2019."))
     assert (met, against) == (1.0, 0.0)
-    assert rerank.constraint_scores(q, rerank.parse("Kerber won Wimbledon in 2018."))[1] == 1.0
+    assert constraint_scores(q, parse("Kerber won Wimbledon in 2018."))[1] == 1.0
     # a passage naming no year neither meets nor contradicts
-    assert rerank.constraint_scores(q, rerank.parse("Halep won Wimbledon.")) == (0.0, 0.0)
+    assert constraint_scores(q, parse("Halep won Wimbledon.")) == (0.0, 0.0)
     # a range holding the year is not a contradiction
-    assert rerank.constraint_scores(q, rerank.parse("Winners between 1968 and 2022 are listed.")) == (
+    assert constraint_scores(q, parse("Winners between 1968 and 2022 are listed.")) == (
         0.0,
         0.0,
     )
     # a news dateline is the publication date: weak evidence for the year, never an answer
-    dated = rerank.parse("Jul 13, 2019 ... Halep beats Serena Williams to win the title.")
-    assert dated.dateline_year == 2019 and rerank.constraint_scores(q, dated) == (0.5, 0.0)
-    assert rerank.answer_score(rerank.analyse("When did Halep win?"), dated) == 0.0
+    dated = parse("Jul 13, 2019 ... Halep beats Serena Williams to win the title.")
+    assert dated.dateline_year == 2019 and constraint_scores(q, dated) == (0.5, 0.0)
+    assert answer_score(analyse("When did Halep win?"), dated) == 0.0
 
 
 def test_quarter_names_match_their_short_forms() -> None:
@@ -113,9 +115,9 @@ def test_editions_ordinals_and_roman_numerals() -> None:
         "Diablo III was released on May 15, 2012 for Windows and OS X.",
     ]
     assert order("When did Diablo 3 come out?", games)[0] == 1
-    q = rerank.analyse("When was Xenoblade Chronicles 2 released?")
-    other = rerank.parse("Xenoblade Chronicles 3 takes place in a new world.")
-    assert rerank.constraint_scores(q, other) == (0.0, 1.0)
+    q = analyse("When was Xenoblade Chronicles 2 released?")
+    other = parse("Xenoblade Chronicles 3 takes place in a new world.")
+    assert constraint_scores(q, other) == (0.0, 1.0)
 
 
 def test_answer_type_presence() -> None:
@@ -129,9 +131,9 @@ def test_answer_type_presence() -> None:
         "Google acquired YouTube for $1.65 billion in stock.",
     ]
     assert order("How much did Google pay for YouTube?", how_much, dense=[0.85, 0.8])[0] == 1
-    q = rerank.analyse("When was OpenAI founded?")
-    assert rerank.answer_score(q, rerank.parse("OpenAI was founded in December 2015.")) == 0.7
-    assert rerank.answer_score(q, rerank.parse("OpenAI was founded on December 11, 2015.")) == 1.0
+    q = analyse("When was OpenAI founded?")
+    assert answer_score(q, parse("OpenAI was founded in December 2015.")) == 0.7
+    assert answer_score(q, parse("OpenAI was founded on December 11, 2015.")) == 1.0
 
 
 def test_consensus_of_documents_on_the_answer() -> None:
@@ -141,7 +143,7 @@ def test_consensus_of_documents_on_the_answer() -> None:
         "Simona Halep beat Serena Williams in the women's singles final at Wimbledon in 2019.",
         "Simona Halep, the women's singles champion at Wimbledon in 2019, came back.",
     ]
-    q = rerank.analyse("Which player won the women's singles at Wimbledon in 2019?", _stem_word)
+    q = analyse("Which player won the women's singles at Wimbledon in 2019?", _stem_word)
     dense, bm25 = [0.84, 0.8, 0.8, 0.8], [5.0] * 4
     alone = rerank.scores(q, texts, dense, bm25, rerank.Weights(consensus=0), _stem_word)
     assert alone.argmax() == 0
@@ -156,31 +158,31 @@ def test_consensus_of_documents_on_the_answer() -> None:
 
 
 def test_answer_candidates_meet_across_writings() -> None:
-    when = rerank.analyse("On what date did Splatoon 2 come out?")
+    when = analyse("On what date did Splatoon 2 come out?")
     dates = [
-        rerank.parse(t)
+        parse(t)
         for t in ("Released on July 21, 2017.", "Out 21 July 2017 worldwide.", "In Jul. 2017.")
     ]
     assert [rerank.answer_candidates(when, p) for p in dates] == [{"2017-07-21"}, {"2017-07-21"}, {"2017-07"}]
-    much = rerank.analyse("How much did Google pay for YouTube?")
-    a = rerank.answer_candidates(much, rerank.parse("Google paid $1.65 billion for it."))
-    b = rerank.answer_candidates(much, rerank.parse("It cost 1.65 billion dollars."))
+    much = analyse("How much did Google pay for YouTube?")
+    a = rerank.answer_candidates(much, parse("Google paid $1.65 billion for it."))
+    b = rerank.answer_candidates(much, parse("It cost 1.65 billion dollars."))
     assert a == b == {"1.65e+09"}
 
 
 def test_coverage_weighs_rare_words() -> None:
-    q = rerank.analyse(
+    q = analyse(
         "Nobel literature prize", _stem_word, idf=lambda t: 5.0 if t == "literatur" else 1.0
     )
-    rare = rerank.coverage(q, rerank.parse("The literature laureate was announced."), _stem_word)
-    common = rerank.coverage(q, rerank.parse("The Nobel prize was announced."), _stem_word)
+    rare = coverage(q, parse("The literature laureate was announced."), _stem_word)
+    common = coverage(q, parse("The Nobel prize was announced."), _stem_word)
     assert rare > common > 0
 
 
 def test_rerank_keeps_order_without_signals() -> None:
     texts = ["alpha beta", "gamma delta", "epsilon zeta"]
     assert order("something else entirely", texts, dense=[0.9, 0.7, 0.5], bm25=[0.0, 0.0, 0.0]) == [0, 1, 2]
-    assert len(rerank.scores(rerank.analyse("x"), [], [], [])) == 0
+    assert len(rerank.scores(analyse("x"), [], [], [])) == 0
 
 
 # -- the rerank's order as a third ranker (weighted RRF) -----------------------------------------
@@ -228,7 +230,7 @@ def test_shrunk_weights_scale_the_features_not_the_cosine() -> None:
     half = w.shrunk(0.5)
     assert half.answer == w.answer / 2 and half.consensus == w.consensus / 2 and half.dense == w.dense
     texts = ["Simona Halep won Wimbledon in 2019.", "Wimbledon is a tennis tournament in London."]
-    q = rerank.analyse("Who won Wimbledon in 2019?", _stem_word)
+    q = analyse("Who won Wimbledon in 2019?", _stem_word)
     s = rerank.scores(q, texts, [0.7, 0.8], [5.0, 5.0], w.shrunk(0.0), _stem_word)
     assert s.argmax() == 1  # features off: the cosine alone
     assert rerank.scores(q, texts, [0.7, 0.8], [5.0, 5.0], w, _stem_word).argmax() == 0

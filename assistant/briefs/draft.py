@@ -4,7 +4,7 @@ budget, check every citation, and compare with the previous brief of the scope.
 The extractive draft only selects, groups and orders sentences of the sources (nothing is
 generated). An engine with ``complete`` (openai, local) may then rewrite each section's points with
 ``prompts/brief.md`` (``rewrite``); the rewrite goes through the answers' citation check
-(``citations.verify``) and a section whose rewrite keeps nothing keeps its extracted points. The
+(``verification.verify``) and a section whose rewrite keeps nothing keeps its extracted points. The
 bottom line and the lists stay extracted.
 """
 
@@ -397,7 +397,7 @@ def as_hit(c: Citation) -> Hit:
 def _check(brief: Brief, embedder: Any) -> None:
     """Drop what its citation does not support: points and figures by the answers' sentence check,
     actors by the name standing in the cited passage."""
-    from assistant.citations import check_claims
+    from assistant.verification import check_claims
 
     points = [p for p in brief.bottom_line] + [p for s in brief.sections for p in s.points]
     points += [w for w in brief.watch]  # type: ignore[misc]

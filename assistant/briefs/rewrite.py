@@ -1,5 +1,5 @@
 """With an LLM engine: each development's extracted points rewritten into short key points by
-``prompts/brief.md``, then put through the answers' citation check (``citations.verify``) against
+``prompts/brief.md``, then put through the answers' citation check (``verification.verify``) against
 the very sentences they were written from. A rewrite that keeps nothing leaves the extracted points."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from typing import Any
 
 import prompts
 from assistant.briefs.draft import as_hit
-from assistant.citations import split_answer, verify
+from assistant.citations import split_answer
 from assistant.engines.llm_common import to_openai_messages
 from assistant.types import Brief, BriefPoint
+from assistant.verification import verify
 
 log = logging.getLogger(__name__)
 

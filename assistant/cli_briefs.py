@@ -1,0 +1,82 @@
+"""``briefing brief`` and ``briefing briefs``: draft or reopen a cited brief, list the stored ones."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from assistant.cli_common import load_briefing
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """brief, briefs: draft or reopen a cited brief, list the stored ones."""
+    s = sub.add_parser("brief", help="draft a cited brief of a period (default: the day before --as-of)")
+    s.add_argument("--date", metavar="DATE", help="the one day to brief (YYYY-MM-DD)")
+    s.add_argument("--since", metavar="DATE", help="first day of the period")
+    s.add_argument("--until", metavar="DATE", help="last day of the period (default: --as-of)")
+    s.add_argument("--source", action="append", help="only this source (repeatable)")
+    s.add_argument("--topic", help="only documents about this topic")
+    s.add_argument("--max-words", type=int, help="length limit, the source list aside (default 800)")
+    s.add_argument("--engine", choices=["auto", "extractive", "openai", "local"], help="drafting engine")
+    s.add_argument("--as-of", metavar="DATE", help="the date the brief is written on (default: today)")
+    s.add_argument("--format", choices=["md", "html", "json"], default="md", help="output format (default md)")
+    s.add_argument("--out", metavar="FILE", help="write the brief to FILE instead of printing it")
+    s.add_argument("--show", metavar="ID", help="reopen a stored brief instead of drafting one")
+
+    s = sub.add_parser("briefs", help="list stored briefs")
+    s.add_argument("--json", action="store_true")
+
+
+def _cmd_brief(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from assistant.briefs.render import render
+    from assistant.errors import EmptyPeriodError
+
+    b = load_briefing()
+    if args.show:
+        brief = b.get_brief(args.show)
+    else:
+        try:
+            brief = b.brief(
+                date=args.date,
+                since=args.since,
+                until=args.until,
+                sources=args.source,
+                topic=args.topic,
+                max_words=args.max_words,
+                engine=args.engine,
+                as_of=args.as_of,
+            )
+        except EmptyPeriodError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    text = render(brief, args.format)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"brief {brief.id}: {brief.words} words, {len(brief.sources)} sources -> {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_briefs(args: argparse.Namespace) -> int:
+    infos = load_briefing().briefs()
+    if args.json:
+        print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2, ensure_ascii=False))
+        return 0
+    if not infos:
+        print("no briefs yet: briefing brief")
+        return 0
+    for i in infos:
+        period = str(i.since) if i.since == i.until else f"{i.since}..{i.until}"
+        scope = " ".join(filter(None, [",".join(i.scope.sources or []), i.scope.topic or ""])) or "all"
+        print(
+            f"{i.id:<20} {period:<22} {i.engine:<10} {i.words:>4} words {i.n_sections:>3} sections "
+            f"{i.n_documents:>3} sources  scope: {scope}"
+        )
+    return 0
+
+
+COMMANDS = {"brief": _cmd_brief, "briefs": _cmd_briefs}

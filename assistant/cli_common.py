@@ -1,0 +1,36 @@
+"""What every ``briefing`` command needs: the settings, the ``Briefing`` built from them, and the
+one-line ingest report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def load_settings() -> Any:
+    from pydantic import ValidationError
+
+    from assistant.config import Settings
+    from assistant.errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
+
+
+def load_briefing() -> Any:
+    from assistant import Briefing
+
+    return Briefing(load_settings())
+
+
+def print_report(report: Any) -> None:
+    counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "duplicate", "failed")}
+    print(
+        f"added {counts['added']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
+        f"skipped {counts['duplicate'] + counts['failed']} ({counts['duplicate']} duplicate, {counts['failed']} failed); "
+        f"{report.chunks_added} chunks in {report.seconds:.1f}s"
+    )
+    for item in report.items:
+        if item.status in ("failed", "duplicate"):
+            print(f"  {'FAILED ' if item.status == 'failed' else 'skipped'} {item.origin}: {item.reason}")
