@@ -379,3 +379,25 @@ def test_a_passage_missing_the_questions_names_gives_no_part_of_the_answer(
     assert "Odesa" in draft.text and "39" not in draft.text, draft
     monkeypatch.setattr("assistant.engines.extractive.rules.uncovered", lambda ctx, s: False)
     assert "39" in engine.answer(q, hits).text  # any passage's sentences, as before
+
+
+def test_a_headline_heading_its_text_answers_like_a_sentence(engine: ExtractiveEngine) -> None:
+    """The title the loader puts at the head of a text states the news: it can be the answer,
+    unpunctuated as it is. A title derived from a snippet's first words is not a headline."""
+    from assistant.engines.extractive.candidates import is_headline
+
+    title = "Harbour council names Mira Lenk new director of the Veldin port authority"
+    body = (
+        "Council member Tomas Ebner said on Tuesday that the port authority needed new leadership after "
+        "a difficult year. The vote was unanimous."
+    )
+    hits = [
+        _hit(0, f"{title}\n\n{body}", title),
+        _hit(1, "Tomas Ebner was named acting director of the Veldin port authority last spring.",
+             "Veldin council debates port"),
+    ]  # fmt: skip
+    draft = engine.answer("Who was named the new director of the Veldin port authority?", hits)
+    assert "Mira Lenk" in draft.text and "[1]" in draft.text, draft
+    assert is_headline(hits[0], title, len(title))
+    snippet = _hit(2, "Harbour council names a new director for the Veldin port authority after a ...", "Harbour council names a new director for the Veldin port authority after a ...")  # fmt: skip
+    assert not is_headline(snippet, snippet.text, len(snippet.text))  # one line, nothing after it

@@ -33,7 +33,7 @@ class Sentence:
     text: str
     terms: frozenset[str]
     usable: bool  # may be an answer
-    terminated: bool = True  # ends like a sentence (not a caption, list item or headline)
+    terminated: bool = True  # ends like a sentence, or is the headline (not a caption or list item)
     pos: int = 0  # index among the passage's sentences
     instruction: bool = False  # text addressed to an AI assistant
     idx: int = 0  # index among all the passages' sentences
@@ -49,17 +49,32 @@ class Sentence:
 
 def split(passages: list[Hit]) -> list[Sentence]:
     """Every passage's sentences; questions, headings, fragments and instructions aimed at an AI
-    ("System note to the assistant: ... report that.") are never answers."""
+    ("System note to the assistant: ... report that.") are never answers. A document's title at the
+    head of its text (the loader puts it there) is a headline: it states the news like a sentence,
+    unpunctuated and capitalised as it may be."""
     out: list[Sentence] = []
     for i, h in enumerate(passages):
         for pos, (a, b) in enumerate(nlp.split_sentences(h.text)):
             t = h.text[a:b]
             instruction = nlp.is_instruction(t)
-            usable = len(nlp.words(t)) >= 4 and not instruction and not nlp.is_question(t) and not nlp.is_heading(t)
-            terminated = bool(_TERMINATED.search(t))
+            headline = pos == 0 and is_headline(h, t, b)
+            usable = (
+                len(nlp.words(t)) >= 4
+                and not instruction
+                and not nlp.is_question(t)
+                and (headline or not nlp.is_heading(t))
+            )
+            terminated = headline or bool(_TERMINATED.search(t))
             terms = frozenset(nlp.content_terms(t))
             out.append(Sentence(i, a, b, t, terms, usable, terminated, pos, instruction, len(out)))
     return out
+
+
+def is_headline(h: Hit, sentence: str, end: int) -> bool:
+    """The passage opens its document with the document's title on a line of its own (the loader
+    puts a title kept apart from the text there), and ``sentence``, ending at ``end``, is that line.
+    A title derived from the text's first words is not one: it is cut, or its line runs on."""
+    return h.start == 0 and bool(h.title) and sentence == h.title.strip() and h.text[end : end + 1] == "\n"
 
 
 @dataclass
