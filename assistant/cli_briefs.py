@@ -62,6 +62,8 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 
 
 def _cmd_briefs(args: argparse.Namespace) -> int:
+    from assistant.briefs.render import period_label, scope_label
+
     infos = load_briefing().briefs()
     if args.json:
         print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2, ensure_ascii=False))
@@ -70,10 +72,10 @@ def _cmd_briefs(args: argparse.Namespace) -> int:
         print("no briefs yet: briefing brief")
         return 0
     for i in infos:
-        period = str(i.since) if i.since == i.until else f"{i.since}..{i.until}"
-        scope = " ".join(filter(None, [",".join(i.scope.sources or []), i.scope.topic or ""])) or "all"
+        period = period_label(i.since, i.until)
+        scope = scope_label(i.scope) or "all"
         print(
-            f"{i.id:<20} {period:<22} {i.engine:<10} {i.words:>4} words {i.n_sections:>3} sections "
+            f"{i.id:<20} {period:<24} {i.engine:<10} {i.words:>4} words {i.n_sections:>3} sections "
             f"{i.n_documents:>3} sources  scope: {scope}"
         )
     return 0

@@ -311,15 +311,12 @@ def brief_html(brief: Brief) -> str:
 
 
 def brief_label(info: BriefInfo) -> str:
-    """``2024-11-02 · sources: Reuters · topic: 'drones' · 312 words (id)`` for the stored-brief picker."""
-    period = str(info.since) if info.since == info.until else f"{info.since} .. {info.until}"
-    scope = "".join(
-        [
-            f" · sources: {', '.join(info.scope.sources)}" if info.scope.sources else "",
-            f" · topic: {info.scope.topic!r}" if info.scope.topic else "",
-        ]
-    )
-    return f"{period}{scope} · {info.words} words, {info.engine} ({info.id})"
+    """``2024-11-02 to 2024-11-08 · topic: drones; sources: Reuters · 312 words, extractive (id)``
+    for the stored-brief picker."""
+    from assistant.briefs.render import period_label, scope_label
+
+    scope = scope_label(info.scope)
+    return f"{period_label(info.since, info.until)}{f' · {scope}' if scope else ''} · {info.words} words, {info.engine} ({info.id})"
 
 
 def status_html(status: Status) -> str:

@@ -6,11 +6,25 @@ import html
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 
-from assistant.types import Brief, Citation
+from assistant.types import Brief, BriefScope, Citation
 
 _KINDS = (("person", "People"), ("organisation", "Organisations"), ("place", "Places"))
 _WORD = re.compile(r"[^\W_]")
+
+
+def period_label(since: date, until: date) -> str:
+    """``2024-11-02`` for a day, ``2024-11-02 to 2024-11-08`` for a longer period."""
+    return f"{since}" if since == until else f"{since} to {until}"
+
+
+def scope_label(scope: BriefScope) -> str:
+    """``topic: drones; sources: AP, Reuters``, or "" for a brief of everything."""
+    parts = [f"topic: {scope.topic}"] if scope.topic else []
+    if scope.sources:
+        parts.append("sources: " + ", ".join(scope.sources))
+    return "; ".join(parts)
 
 
 def count_words(brief: Brief) -> int:
@@ -108,14 +122,9 @@ def _lines(
 
 def _title(w: _Writer, b: Brief) -> None:
     """The heading with the period, and the engine, as-of date and scope under it."""
-    period = f"{b.since}" if b.since == b.until else f"{b.since} to {b.until}"
-    w.head(1, f"Brief: {period}")
-    scope = []
-    if b.scope.topic:
-        scope.append(f"topic: {b.scope.topic}")
-    if b.scope.sources:
-        scope.append("sources: " + ", ".join(b.scope.sources))
-    meta = f"{b.engine} engine, as of {b.as_of}" + (f"; {'; '.join(scope)}" if scope else "")
+    w.head(1, f"Brief: {period_label(b.since, b.until)}")
+    scope = scope_label(b.scope)
+    meta = f"{b.engine} engine, as of {b.as_of}" + (f"; {scope}" if scope else "")
     w.out.append(f"<p><em>{w.esc(meta)}</em></p>" if w.html_mode else f"_{meta}_")
     w.out.append("")
 
