@@ -97,13 +97,7 @@ class Workspace:
         """The download button, holding the conversation as Markdown (in Gradio's upload cache)."""
         if conv is None or not conv.exchanges:
             return gr.DownloadButton(value=None, interactive=False)
-        from gradio.utils import get_upload_folder
-
-        folder = Path(get_upload_folder()) / "exports" / conv.key
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "briefing-conversation.md"
-        path.write_text(render.conversation_markdown(conv.exchanges), encoding="utf-8")
-        return gr.DownloadButton(value=str(path), interactive=True)
+        return _download(conv.key, "briefing-conversation.md", render.conversation_markdown(conv.exchanges))
 
     def new_conversation(self, conv: Conversation | None) -> tuple[Any, ...]:
         if conv is not None:
@@ -256,15 +250,20 @@ class Workspace:
     @staticmethod
     def _brief_file(brief: Any) -> Any:
         """The download button, holding the brief as Markdown (in Gradio's upload cache)."""
-        from gradio.utils import get_upload_folder
-
         from assistant.briefs.render import to_markdown
 
-        folder = Path(get_upload_folder()) / "exports" / "briefs"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"brief-{brief.since}-{brief.id}.md"
-        path.write_text(to_markdown(brief), encoding="utf-8")
-        return gr.DownloadButton(value=str(path), interactive=True)
+        return _download("briefs", f"brief-{brief.since}-{brief.id}.md", to_markdown(brief))
+
+
+def _download(folder: str, name: str, text: str) -> Any:
+    """A download button holding ``text`` as ``name``, written under Gradio's upload cache
+    (``exports/folder/``, where Gradio serves files from)."""
+    from gradio.utils import get_upload_folder
+
+    path = Path(get_upload_folder()) / "exports" / folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return gr.DownloadButton(value=str(path), interactive=True)
 
 
 def render_notice(text: str, *, ok: bool = False) -> Any:
