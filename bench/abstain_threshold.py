@@ -3,8 +3,8 @@
 The cached train passages are read once through the code's own chain with the threshold off (the
 coverage gates still abstain), recording each question's best score; then every threshold of the
 grid is scored on those answers: a question whose best score is under it abstains. The objective
-is the learned ranker's (``bench/train_reader.py``): right answers + 0.5 x abstentions where the
-answer is nowhere in the passages. Train only, never test:
+is the learned ranker's (``train_reader.choose_threshold``): right answers + 0.5 x abstentions where
+the answer is nowhere in the passages. Train only, never test:
 
     .venv/bin/python bench/abstain_threshold.py --cache train-t2 --data /work/data2   # ~4 minutes
 """
@@ -17,10 +17,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rtqa import ROOT, briefing_for, cached_chain, load_cache, score_row
+from train_reader import choose_threshold
 
-ABSTAIN_CREDIT = 0.5
 GRID = (0.2, 0.25, 0.3, 0.35, 0.38, 0.4, 0.42, 0.45, 0.5)
 
 
@@ -56,23 +58,12 @@ def main() -> None:
     if not args.cache.startswith("train"):
         sys.exit("choose on train only")
     rows = best_scores(args.data, args.cache)
-    best = None
-    print("threshold  right  wrong  abstained  (nothing to find)  objective")
-    for t in GRID:
-        right = wrong = abstained = nothing = 0
-        for r, score in rows:
-            if r["abstained"] or (score is not None and score < t):
-                abstained += 1
-                nothing += not r["reach"]
-            elif r["correct"]:
-                right += 1
-            else:
-                wrong += 1
-        objective = right + ABSTAIN_CREDIT * nothing
-        print(f"{t:9.2f}  {right:5d}  {wrong:5d}  {abstained:9d}  {nothing:17d}  {objective:9.1f}")
-        if best is None or objective > best[1]:
-            best = (t, objective)
-    print(f"chosen: {best[0]} (set rules.ABSTAIN_THRESHOLD in {ROOT / 'assistant/engines/extractive/rules.py'})")
+    # a question the gates abstain on stays abstained at every threshold
+    best = np.array([-np.inf if r["abstained"] or s is None else s for r, s in rows])
+    right = np.array([r["correct"] for r, _s in rows])
+    reach = np.array([r["reach"] for r, _s in rows])
+    t, objective = choose_threshold(best, right, reach, grid=GRID, show=GRID)
+    print(f"chosen: {t} (objective {objective:.1f}; set rules.ABSTAIN_THRESHOLD in {ROOT / 'assistant/engines/extractive/rules.py'})")
 
 
 if __name__ == "__main__":

@@ -144,16 +144,24 @@ def cross_validate(d: dict[str, Any], c: float, cols: np.ndarray) -> np.ndarray:
     return p
 
 
-def choose_threshold(best_p: np.ndarray, best_y: np.ndarray, reachable: np.ndarray) -> tuple[float, float]:
-    """The threshold maximising right answers plus ``ABSTAIN_CREDIT`` per abstention where no
-    candidate answers (abstaining there is right, but a quiz scores it as a miss)."""
+def choose_threshold(
+    best_p: np.ndarray,
+    best_y: np.ndarray,
+    reachable: np.ndarray,
+    grid: Any = None,
+    show: tuple[float, ...] = (0.05, 0.1, 0.15, 0.2, 0.3),
+) -> tuple[float, float]:
+    """The threshold of ``grid`` (default 0.01..0.49) maximising right answers plus ``ABSTAIN_CREDIT``
+    per abstention where no candidate answers (abstaining there is right, but a quiz scores it as a
+    miss); the thresholds in ``show`` are printed."""
     best = (0.0, float(best_y.sum()))
-    for t in np.round(np.arange(0.01, 0.5, 0.01), 2):
+    for t in np.round(np.arange(0.01, 0.5, 0.01), 2) if grid is None else grid:
         answered = best_p >= t
         gain = float((answered & best_y).sum() + ABSTAIN_CREDIT * (~answered & ~reachable).sum())
-        if t in (0.05, 0.1, 0.15, 0.2, 0.3):
-            print(f"  threshold {t}: right {int((answered & best_y).sum())}, abstained {int((~answered).sum())}"
-                  f" ({int((~answered & ~reachable).sum())} with nothing to find)")
+        if t in show:
+            print(f"  threshold {t}: right {int((answered & best_y).sum())}, wrong {int((answered & ~best_y).sum())}, "
+                  f"abstained {int((~answered).sum())} ({int((~answered & ~reachable).sum())} with nothing to find), "
+                  f"objective {gain:.1f}")
         if gain > best[1]:
             best = (float(t), gain)
     return best
