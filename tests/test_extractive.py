@@ -384,7 +384,7 @@ def test_a_passage_missing_the_questions_names_gives_no_part_of_the_answer(
 def test_a_headline_heading_its_text_answers_like_a_sentence(engine: ExtractiveEngine) -> None:
     """The title the loader puts at the head of a text states the news: it can be the answer,
     unpunctuated as it is. A title derived from a snippet's first words is not a headline."""
-    from assistant.engines.extractive.candidates import is_headline
+    from index.loaders import is_headline
 
     title = "Harbour council names Mira Lenk new director of the Veldin port authority"
     body = (
@@ -398,6 +398,6 @@ def test_a_headline_heading_its_text_answers_like_a_sentence(engine: ExtractiveE
     ]  # fmt: skip
     draft = engine.answer("Who was named the new director of the Veldin port authority?", hits)
     assert "Mira Lenk" in draft.text and "[1]" in draft.text, draft
-    assert is_headline(hits[0], title, len(title))
+    assert is_headline(hits[0].text, 0, len(title), title)
     snippet = _hit(2, "Harbour council names a new director for the Veldin port authority after a ...", "Harbour council names a new director for the Veldin port authority after a ...")  # fmt: skip
-    assert not is_headline(snippet, snippet.text, len(snippet.text))  # one line, nothing after it
+    assert not is_headline(snippet.text, 0, len(snippet.text), snippet.title)  # one line, nothing after it

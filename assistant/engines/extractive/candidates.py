@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant import nlp
 from assistant.types import Hit
+from index.loaders import is_headline
 
 # Sentence starts that lean on the sentence before ("He said ...", "This package ...").
 LEANS_BACK = re.compile(
@@ -57,7 +58,7 @@ def split(passages: list[Hit]) -> list[Sentence]:
         for pos, (a, b) in enumerate(nlp.split_sentences(h.text)):
             t = h.text[a:b]
             instruction = nlp.is_instruction(t)
-            headline = pos == 0 and is_headline(h, t, b)
+            headline = h.start == 0 and pos == 0 and is_headline(h.text, a, b, h.title)  # the passage opens the text
             usable = (
                 len(nlp.words(t)) >= 4
                 and not instruction
@@ -68,13 +69,6 @@ def split(passages: list[Hit]) -> list[Sentence]:
             terms = frozenset(nlp.content_terms(t))
             out.append(Sentence(i, a, b, t, terms, usable, terminated, pos, instruction, len(out)))
     return out
-
-
-def is_headline(h: Hit, sentence: str, end: int) -> bool:
-    """The passage opens its document with the document's title on a line of its own (the loader
-    puts a title kept apart from the text there), and ``sentence``, ending at ``end``, is that line.
-    A title derived from the text's first words is not one: it is cut, or its line runs on."""
-    return h.start == 0 and bool(h.title) and sentence == h.title.strip() and h.text[end : end + 1] == "\n"
 
 
 @dataclass
