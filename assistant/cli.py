@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from assistant import cli_briefs, cli_service
-from assistant.cli_common import load_briefing, print_report
+from assistant.cli_common import load_briefing, print_listing, print_report
 
 EPILOG = """Configuration: BRIEFING_* environment variables or briefing.toml (see README).
 Examples:
@@ -161,18 +161,14 @@ def _cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    docs = load_briefing().documents()
-    if args.json:
-        print(json.dumps([d.model_dump(mode="json") for d in docs], indent=2, ensure_ascii=False))
-        return 0
-    if not docs:
-        print("no documents yet: briefing ingest PATH")
-        return 0
-    for d in docs:
+    def line(d: Any) -> str:
         date = f"{d.published}{'~' if d.published_inferred else ''}" if d.published else "undated"
-        print(f"{d.doc_id:<24} {date:<12} {d.n_chunks:>4} chunks  {d.source[:20]:<20} {d.title[:70]}")
-    print(f"{len(docs)} documents, {sum(d.n_chunks for d in docs)} chunks  (~ = date inferred)")
-    return 0
+        return f"{d.doc_id:<24} {date:<12} {d.n_chunks:>4} chunks  {d.source[:20]:<20} {d.title[:70]}"
+
+    def total(docs: list[Any]) -> str:
+        return f"{len(docs)} documents, {sum(d.n_chunks for d in docs)} chunks  (~ = date inferred)"
+
+    return print_listing(load_briefing().documents(), args.json, "no documents yet: briefing ingest PATH", line, total)
 
 
 def _cmd_search(args: argparse.Namespace) -> int:

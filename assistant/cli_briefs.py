@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import Any
 
-from assistant.cli_common import load_briefing
+from assistant.cli_common import load_briefing, print_listing
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,21 +64,13 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 def _cmd_briefs(args: argparse.Namespace) -> int:
     from assistant.briefs.render import period_label, scope_label
 
-    infos = load_briefing().briefs()
-    if args.json:
-        print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2, ensure_ascii=False))
-        return 0
-    if not infos:
-        print("no briefs yet: briefing brief")
-        return 0
-    for i in infos:
-        period = period_label(i.since, i.until)
-        scope = scope_label(i.scope) or "all"
-        print(
-            f"{i.id:<20} {period:<24} {i.engine:<10} {i.words:>4} words {i.n_sections:>3} sections "
-            f"{i.n_documents:>3} sources  scope: {scope}"
+    def line(i: Any) -> str:
+        return (
+            f"{i.id:<20} {period_label(i.since, i.until):<24} {i.engine:<10} {i.words:>4} words "
+            f"{i.n_sections:>3} sections {i.n_documents:>3} sources  scope: {scope_label(i.scope) or 'all'}"
         )
-    return 0
+
+    return print_listing(load_briefing().briefs(), args.json, "no briefs yet: briefing brief", line)
 
 
 COMMANDS = {"brief": _cmd_brief, "briefs": _cmd_briefs}
