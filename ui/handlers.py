@@ -175,7 +175,7 @@ class Workspace:
             render.report_html(rows),
             render.documents_rows(docs),
             gr.Dropdown(choices=choices, value=None),
-            gr.Dropdown(choices=sorted({d.source for d in docs if d.source})),
+            gr.Dropdown(choices=_source_names(docs)),
             render.status_html(self.b.status()),
         )
 
@@ -245,7 +245,7 @@ class Workspace:
 
     def brief_sources(self) -> Any:
         """The source filter of the Briefs tab: the library's source names."""
-        return gr.Dropdown(choices=sorted({d.source for d in self.b.documents() if d.source}))
+        return gr.Dropdown(choices=_source_names(self.b.documents()))
 
     @staticmethod
     def _brief_file(brief: Any) -> Any:
@@ -253,6 +253,11 @@ class Workspace:
         from assistant.briefs.render import to_markdown
 
         return _download("briefs", f"brief-{brief.since}-{brief.id}.md", to_markdown(brief))
+
+
+def _source_names(docs: list[Any]) -> list[str]:
+    """The library's source names, sorted: the choices of every source filter."""
+    return sorted({d.source for d in docs if d.source})
 
 
 def _download(folder: str, name: str, text: str) -> Any:

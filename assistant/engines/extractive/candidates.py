@@ -58,7 +58,7 @@ def split(passages: list[Hit]) -> list[Sentence]:
         for pos, (a, b) in enumerate(nlp.split_sentences(h.text)):
             t = h.text[a:b]
             instruction = nlp.is_instruction(t)
-            headline = h.start == 0 and pos == 0 and is_headline(h.text, a, b, h.title)  # the passage opens the text
+            headline = h.start == 0 and is_headline(h.text, a, b, h.title)  # the passage opens the text
             usable = (
                 len(nlp.words(t)) >= 4
                 and not instruction
