@@ -40,6 +40,11 @@ class Settings(IndexSettings):
         description="How the extractive engine ranks sentences: hand-set weights, the model learned on news quizzes, "
         "or a model learned on news quizzes over the hand-set ranking's candidates, its score among the features.",
     )
+    extractive_reader: str = Field(
+        default="",
+        description="A local model (smollm2 | qwen-0.5b | qwen-1.5b, or a GGUF path) that chooses the extractive "
+        "engine's answer among its ranking's three best sentences; empty: the ranking's first (no model).",
+    )
     abstain_threshold: float | None = Field(
         default=None,
         description="Least score at which the extractive engine answers; None: 0.35 (rules) or the model's threshold.",

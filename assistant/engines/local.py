@@ -175,9 +175,10 @@ class LocalEngine:
         if not got_text:
             raise EngineError(f"local engine: the model {self.model_path.name} returned an empty answer.")
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        """The model's whole reply to ``messages`` (used by briefs to rewrite points)."""
-        return "".join(clean_stream(self._generate(messages, ANSWER_MAX_TOKENS)))
+    def complete(self, messages: list[dict[str, str]], max_tokens: int = ANSWER_MAX_TOKENS) -> str:
+        """The model's whole reply to ``messages`` (briefs rewrite points with it; the extractive
+        engine's optional reader chooses a sentence with it)."""
+        return "".join(clean_stream(self._generate(messages, max_tokens)))
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """A standalone version of ``question``; without history the model is not run."""

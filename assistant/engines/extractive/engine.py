@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from assistant import nlp
 from assistant.engines import causes
 from assistant.engines.base import Draft, register
-from assistant.engines.extractive import ranking
+from assistant.engines.extractive import ranking, reader
 from assistant.engines.extractive import rules as hand
 from assistant.engines.extractive.candidates import Sentence, question_terms, split
 from assistant.engines.extractive.compose import abstention, compose
@@ -47,11 +47,26 @@ class ExtractiveEngine:
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, embedder: Any = None, *, rules: frozenset[str] = RULES) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Any = None,
+        *,
+        rules: frozenset[str] = RULES,
+        complete: reader.Complete | None = None,
+    ) -> None:
         self.settings = settings
         self._embedder = embedder
         self.rules = rules
         self._ranker: ranking.Ranker | None = None
+        self._complete = complete
+
+    @property
+    def complete(self) -> reader.Complete:
+        """The reading model's call (``settings.extractive_reader``), loaded on first use."""
+        if self._complete is None:
+            self._complete = reader.model_call(self.settings)
+        return self._complete
 
     @property
     def ranker(self) -> ranking.Ranker:
@@ -105,6 +120,8 @@ class ExtractiveEngine:
         if "yes_no" in self.rules and YES_NO.match(nlp.question_clause(question)):
             # "Did X ...?": the sentence that itself says it, not a neighbour riding on its window.
             best = max(ranked[:YES_NO_POOL], key=lambda s: s.cos + s.lex)
+        elif self.settings.extractive_reader and not reason:
+            best = reader.choose(question, [best, *(s for s in ranked if s is not best)], self.complete)
         if not reason and "other_entity" in self.rules and best.features.get("other_entity"):
             reason = "the amount found is about another named thing than the question's"
         if reason:
