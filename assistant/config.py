@@ -43,7 +43,7 @@ class Settings(IndexSettings):
     extractive_reader: str = Field(
         default="",
         description="A local model (smollm2 | qwen-0.5b | qwen-1.5b, or a GGUF path) that chooses the extractive "
-        "engine's answer among its ranking's three best sentences; empty: the ranking's first (no model).",
+        "engine's answer among its ranking's five best sentences; empty: the ranking's first (no model).",
     )
     abstain_threshold: float | None = Field(
         default=None,

@@ -65,7 +65,7 @@ def test_the_reader_picks_the_candidate_holding_its_answer(settings: Settings, e
     assert HITS[n - 1].text[a:b] in draft.text
     (prompt,) = model.prompts
     user = prompt[-1]["content"]
-    assert QUESTION in user and "2. " in user and "4. " not in user  # at most three numbered sentences
+    assert QUESTION in user and "2. " in user and "6. " not in user  # at most five numbered sentences
     assert "Norland" in user
 
 
@@ -84,20 +84,19 @@ def test_an_abstention_does_not_ask_the_model(settings: Settings, embedder) -> N
     assert draft.abstained and model.prompts == []
 
 
-def test_the_choices_are_distinct_and_at_most_three() -> None:
+def test_the_choices_are_distinct_and_at_most_five() -> None:
     from assistant.engines.extractive.candidates import split
 
-    text = ("The Alpha fund rose sharply on Monday. The Beta fund fell sharply on Monday. "
-            "The Alpha fund rose sharply on Monday. The Gamma fund held steady on Monday. "
-            "The Delta fund won the annual prize on Monday.")  # fmt: skip
+    names = ["Alpha", "Beta", "Alpha", "Gamma", "Delta", "Epsilon", "Zeta"]
+    text = " ".join(f"The {n} fund rose sharply on Monday." for n in names)
     sents = [s for s in split([_hit(0, text, "Funds")]) if s.usable]
-    assert len(sents) == 5
-    model = Scripted("Delta")
-    chosen = reader.choose("Which fund won?", sents, model)
-    assert chosen is sents[0]  # Delta is fifth: not among the three distinct choices
+    assert len(sents) == len(names) == reader.CHOICES + 2
+    model = Scripted("Zeta")
+    chosen = reader.choose("Which fund rose?", sents, model)
+    assert chosen is sents[0]  # Zeta is the sixth distinct sentence: not among the five choices
     listed = model.prompts[0][-1]["content"]
-    assert listed.count("Alpha fund") == 1 and "Gamma fund" in listed and "Delta" not in listed
-    assert reader.choose("Which fund won?", sents, Scripted("Gamma fund")) is sents[3]
+    assert listed.count("Alpha fund") == 1 and "Epsilon fund" in listed and "Zeta" not in listed
+    assert reader.choose("Which fund rose?", sents, Scripted("Epsilon")) is sents[5]
 
 
 def test_the_real_local_model_chooses_a_quoted_sentence(model_cache: Path, tmp_path: Path, embedder) -> None:

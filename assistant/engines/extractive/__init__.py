@@ -1,6 +1,6 @@
 """The offline default engine: answers by quoting the passage sentences that answer the question.
 
-No generative model. Its phases, one module each:
+No generative model by default. Its phases, one module each:
 
 1. ``candidates``: passages split into sentences (offsets kept); questions, headings, fragments and
    text addressed to an AI assistant are never answers; the question's terms weighted (names and
@@ -16,7 +16,10 @@ No generative model. Its phases, one module each:
    that a sentence holds the answer, with a threshold chosen on train; ``hybrid`` is such a model over
    the ``rules`` ranking's candidates with its score among the features. bench/README.md has the
    rankings' figures on unseen news;
-4. ``compose``: the best sentence, with a neighbour when the pair is better evidence, or an
+4. ``reader`` (optional, ``settings.extractive_reader``): a local language model reads the question
+   and the ranking's five best sentences and answers in a few words; the candidate holding those
+   words answers instead of the first (the model chooses, it writes nothing the user sees);
+5. ``compose``: the best sentence, with a neighbour when the pair is better evidence, or an
    abstention (a typed ``Draft.abstained``) when the evidence is weak or the amount found is about
    another named thing than the question's.
 """
