@@ -19,7 +19,8 @@ Rows, all on the same questions in the same run:
 ``--counterfactual`` also ingests, into another index, the corpus plus every question's
 ``false_passages`` (records ``cf-<qid>-<i>``, source ``counterfactual``), asks the questions and
 counts answers holding the false answer, the true one, both, or abstaining, the answers that hold
-the false answer without flagging a conflict (``Answer.conflicts`` empty), and how often a false
+the false answer without flagging a conflict (``Answer.conflicts`` empty; their question ids in
+``false_without_conflict_ids``), and how often a false
 passage is retrieved first / in the top 5. The plain run reports how often it flags a conflict too.
 
     .venv/bin/python bench/rgb.py                         # test split, Markdown
@@ -162,7 +163,7 @@ def counterfactual(data: Path, cases: list[dict], settings: Settings, work: Path
     report = b.ingest([str(corpus), str(extra)])
     keys = ("false", "true", "both", "neither", "abstained", "cf_top1", "cf_top5", "false_unflagged", "flagged")
     counts = dict.fromkeys(keys, 0)
-    asked = 0
+    asked, unflagged_ids = 0, []
     for case in cases:
         item = cf.get(case["id"])
         if not item or not item.get("false_passages"):
@@ -172,6 +173,8 @@ def counterfactual(data: Path, cases: list[dict], settings: Settings, work: Path
         has_false = mentions(a.answer, item["false_answer"])
         has_true = contains_facts(a.answer, case.get("answer_contains_any") or [])
         counts["false_unflagged"] += has_false and not a.conflicts
+        if has_false and not a.conflicts:
+            unflagged_ids.append(case["id"])
         counts["flagged"] += bool(a.conflicts)
         if a.abstained:
             counts["abstained"] += 1
@@ -193,6 +196,7 @@ def counterfactual(data: Path, cases: list[dict], settings: Settings, work: Path
         "documents": report.count("added"),
         "answer_contains_false": (counts["false"] + counts["both"]) / n,
         "false_without_conflict": counts["false_unflagged"] / n,
+        "false_without_conflict_ids": unflagged_ids,
         "conflict_flagged": counts["flagged"] / n,
         "answer_contains_true": (counts["true"] + counts["both"]) / n,
         "answer_only_false": counts["false"] / n,
