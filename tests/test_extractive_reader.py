@@ -84,6 +84,17 @@ def test_an_abstention_does_not_ask_the_model(settings: Settings, embedder) -> N
     assert draft.abstained and model.prompts == []
 
 
+def test_an_unknown_reader_model_is_a_clear_error_naming_its_setting(settings: Settings, embedder) -> None:
+    from assistant.errors import EngineError
+
+    engine = ExtractiveEngine(settings.model_copy(update={"extractive_reader": "no-such-model"}), embedder=embedder)
+    with pytest.raises(EngineError) as info:
+        engine.answer(QUESTION, HITS)
+    message = str(info.value)
+    assert "no-such-model" in message and "BRIEFING_EXTRACTIVE_READER" in message
+    assert "BRIEFING_LOCAL_MODEL" not in message
+
+
 def test_the_choices_are_distinct_and_at_most_five() -> None:
     from assistant.engines.extractive.candidates import split
 

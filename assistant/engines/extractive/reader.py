@@ -2,9 +2,9 @@
 
 The ranking puts a sentence that holds the answer first for 246 of the 618 train questions and
 among its first five distinct ones for 387 (bench/README.md). A local language model reads the
-question and those sentences and answers in a few words; the engine then quotes the candidate that holds those words
-(its new words: not the question's), the earliest-ranked on a tie, and keeps the ranking's choice
-when none does. The model only chooses: the answer is still a quoted, cited passage sentence, and
+question and those sentences and answers in a few words; the engine then quotes the candidate that
+holds those words (its new words: not the question's), the earliest-ranked on a tie, and keeps the
+ranking's choice when none does. The model only chooses: the answer is still a quoted, cited passage sentence, and
 abstention stays the ranking's.
 """
 
@@ -66,8 +66,17 @@ def _words(text: str) -> set[str]:
 
 def model_call(settings: Settings) -> Complete:
     """The local model named by ``settings.extractive_reader`` (a ``BRIEFING_LOCAL_MODEL`` name or a
-    GGUF path), loaded once per model and thread count."""
-    return _local(settings.extractive_reader, settings.local_threads, str(settings.models_dir), settings.temperature)
+    GGUF path), loaded once per model and thread count; a model that cannot load is an ``EngineError``
+    naming this setting."""
+    from assistant.errors import EngineError
+
+    try:
+        return _local(settings.extractive_reader, settings.local_threads, str(settings.models_dir), settings.temperature)
+    except EngineError as exc:
+        message = str(exc).replace("local engine:", "extractive reader:").replace(
+            "BRIEFING_LOCAL_MODEL", "BRIEFING_EXTRACTIVE_READER"
+        )
+        raise EngineError(message) from exc
 
 
 @lru_cache(maxsize=2)
