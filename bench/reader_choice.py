@@ -58,14 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     if "test" in args.cache:
         sys.exit("choices are made on train: pass a train cache")
 
-    reader.CHOICES = args.choices
     rows = []
     for q, ranked in ranked_candidates(args.data, args.cache, args.k):
-        labels: dict[str, bool] = {}
-        for s in ranked:
-            if len(labels) == args.choices:
-                break
-            labels.setdefault(s.text, strict_contains(s.text, q["answer_contains_any"]))
+        choices = reader.distinct_choices(ranked, args.choices)
+        labels = {s.text: strict_contains(s.text, q["answer_contains_any"]) for s in choices}
         if any(labels.values()):
             rows.append((q, ranked, labels))
     random.Random(args.seed).shuffle(rows)
@@ -73,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     gained = lost = kept = wrong = 0
     t0 = time.perf_counter()
     for q, ranked, labels in rows[: args.n]:
-        first, chosen = labels[ranked[0].text], labels[reader.choose(q["question"], ranked, complete).text]
+        first, chosen = labels[ranked[0].text], labels[reader.choose(q["question"], ranked, complete, args.choices).text]
         gained += chosen and not first
         lost += first and not chosen
         kept += first and chosen

@@ -121,7 +121,7 @@ class ExtractiveEngine:
             # "Did X ...?": the sentence that itself says it, not a neighbour riding on its window.
             best = max(ranked[:YES_NO_POOL], key=lambda s: s.cos + s.lex)
         elif self.settings.extractive_reader and not reason:
-            best = reader.choose(question, [best, *(s for s in ranked if s is not best)], self.complete)
+            best = reader.choose(question, ranked, self.complete)  # every ranking returns its best first
         if not reason and "other_entity" in self.rules and best.features.get("other_entity"):
             reason = "the amount found is about another named thing than the question's"
         if reason:

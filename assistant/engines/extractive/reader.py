@@ -4,8 +4,8 @@ The ranking puts a sentence that holds the answer first for 246 of the 618 train
 among its first five distinct ones for 387 (bench/README.md). A local language model reads the
 question and those sentences and answers in a few words; the engine then quotes the candidate that
 holds those words (its new words: not the question's), the earliest-ranked on a tie, and keeps the
-ranking's choice when none does. The model only chooses: the answer is still a quoted, cited passage sentence, and
-abstention stays the ranking's.
+ranking's choice when none does. The model only chooses: the answer is still a quoted, cited
+passage sentence, and abstention stays the ranking's.
 """
 
 from __future__ import annotations
@@ -40,15 +40,21 @@ def messages(question: str, choices: Sequence[Sentence]) -> list[dict[str, str]]
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
-def choose(question: str, ranked: Sequence[Sentence], complete: Complete) -> Sentence:
-    """The candidate among the first ``CHOICES`` distinct ones of ``ranked`` that holds the model's
-    answer, or ``ranked[0]`` when none does (or the reply names nothing new)."""
+def distinct_choices(ranked: Sequence[Sentence], n: int = CHOICES) -> list[Sentence]:
+    """The first ``n`` sentences of ``ranked`` with distinct texts, in rank order."""
     choices: list[Sentence] = []
     for s in ranked:
         if all(s.text != c.text for c in choices):
             choices.append(s)
-        if len(choices) == CHOICES:
+        if len(choices) == n:
             break
+    return choices
+
+
+def choose(question: str, ranked: Sequence[Sentence], complete: Complete, n: int = CHOICES) -> Sentence:
+    """The candidate among the first ``n`` distinct ones of ``ranked`` (best first) that holds the
+    model's answer, or ``ranked[0]`` when none does (or the reply names nothing new)."""
+    choices = distinct_choices(ranked, n)
     if len(choices) < 2:
         return ranked[0]
     reply = complete(messages(question, choices), REPLY_TOKENS)
