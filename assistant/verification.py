@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -285,15 +285,7 @@ def _keep_cited(
     if dropped:
         notes.append(f"dropped unsupporting citation(s) {dropped}")
     best = max(results[i].score for i in good)
-    verdict = SentenceVerdict(
-        sentence=s.text,
-        cited=s.cited,
-        supported=True,
-        score=round(best, 4),
-        action="kept",
-        reason="; ".join(notes),
-    )
-    return verdict, (s.text, good, {i: results[i].evidence for i in good})
+    return _verdict(s, "kept", best, notes), (s.text, good, {i: results[i].evidence for i in good})
 
 
 def _recite_or_remove(
@@ -308,26 +300,24 @@ def _recite_or_remove(
     if cands:
         _score, i = max(cands)
         notes.append(f"re-cited to [{i + 1}]" + (f" ({why})" if why else ""))
-        verdict = SentenceVerdict(
-            sentence=s.text,
-            cited=s.cited,
-            supported=True,
-            score=round(others[i].score, 4),
-            action="recited",
-            reason="; ".join(notes),
-        )
-        return verdict, (s.text, [i], {i: others[i].evidence})
+        return _verdict(s, "recited", others[i].score, notes), (s.text, [i], {i: others[i].evidence})
     best_score = max((r.score for r in list(results.values()) + list(others.values())), default=0.0)
     notes.append("not supported by any passage" + (f" ({why})" if why else ""))
-    verdict = SentenceVerdict(
+    return _verdict(s, "removed", best_score, notes), None
+
+
+def _verdict(
+    s: AnswerSentence, action: Literal["kept", "recited", "removed"], score: float, notes: list[str]
+) -> SentenceVerdict:
+    """The verdict on a cited claim: kept or re-cited claims are supported, removed ones are not."""
+    return SentenceVerdict(
         sentence=s.text,
         cited=s.cited,
-        supported=False,
-        score=round(best_score, 4),
-        action="removed",
+        supported=action != "removed",
+        score=round(score, 4),
+        action=action,
         reason="; ".join(notes),
     )
-    return verdict, None
 
 
 def _abstention(question: str | None) -> str:
