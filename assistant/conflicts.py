@@ -15,7 +15,8 @@ asks for a typed value (a count, an amount, a date, a name, a place: ``nlp.answe
    same statement with another value, not another fact about the subject); a sentence that says
    a draft sentence word for word but for one place where the draft states its value gives the
    value in that place (``_substituted``: the entity recogniser misses names like "Facebook"
-   there), even when it shares the draft's other values;
+   there), even when it shares the draft's other values, whatever the question asks (a
+   question of no typed value, "What is the year-end No 1 ...?", still gets these);
 3. prefers the value of fresher sources (published later, by a stated date), then of clearly
    more documents (``MORE_DOCUMENTS`` more), else the draft's; and adds one cited sentence per other value, quoting the words around it:
    ``Other sources disagree: "... in Glendale, Arizona" [3].`` (or, when the other value is
@@ -23,8 +24,10 @@ asks for a typed value (a count, an amount, a date, a name, a place: ``nlp.answe
 
 The added sentences go through ``verification.verify`` like any other (they quote their passage,
 so they are supported; ``claim_core`` strips their lead-in); a conflict whose sentence does not
-survive is not reported. Values compare by their content-word stems and numbers: "Tampa" and
-"Tampa, Florida" agree, "2021" and "2022" do not.
+survive is not reported. Values compare by their content-word stems and numbers, months by
+number: "Tampa" and "Tampa, Florida" agree, "Nov 12" and "November 12" agree, "2021" and "2022"
+do not; a weekday or "tomorrow" alone is no date. A group of agreeing values speaks with its most
+specific one ("July 21, 2017" rather than "2017").
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from assistant import nlp
 from assistant.citations import split_answer
+from index.dates import MONTHS
 from index.rerank_features import constraint_scores, parse
 from index.rerank_question import analyse
 
@@ -78,14 +82,27 @@ class Found:
 
 
 def _key(text: str) -> frozenset[str]:
-    """What identifies a value: its content-word stems and the numbers it states."""
-    return frozenset(nlp.content_terms(text)) | frozenset(nlp.numbers(text))
+    """What identifies a value: its content-word stems and the numbers it states, a month by its
+    number whatever its spelling ("Nov. 12" and "November 12" agree)."""
+    months = {w for w in re.findall(r"\b[A-Z][a-z]+", text) if w.lower() in MONTHS}
+    terms = {t for t in nlp.content_terms(text) if t not in {nlp.stem(m) for m in months}}
+    return frozenset(terms | {f"month-{MONTHS[m.lower()]}" for m in months}) | frozenset(nlp.numbers(text))
+
+
+def _places_in_time(value: str) -> bool:
+    """Whether a date or time names a point on the calendar or clock (a number or a month): a
+    weekday, "tomorrow" or "the seventeenth season" alone does not answer "when"."""
+    return bool(nlp.numbers(value)) or any(w.lower() in MONTHS for w in re.findall(r"\b[A-Z][a-z]+", value))
 
 
 def _agrees(a: frozenset[str], b: frozenset[str]) -> bool:
     """Two values agree when one's key holds the other's ("Tampa" / "Tampa, Florida")."""
     return bool(a) and bool(b) and (a <= b or b <= a)
 
+
+ANY_VALUE = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "DATE",
+                       "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"})  # fmt: skip
+"""The values a draft sentence states, for a question that asks for no typed value (``_substituted`` only)."""
 
 # Entity labels that name the same kind of value (NER confuses them); a count, an amount and a share differ.
 _FAMILY = {"PERSON": "name", "ORG": "name", "GPE": "place", "LOC": "place", "FAC": "place", "TIME": "DATE",
@@ -103,6 +120,8 @@ def _values(text: str, types: frozenset[str], q_key: frozenset[str]) -> list[tup
     for value, label, a, b in nlp.entities([text])[0]:
         key = _key(value)
         if label not in types or label == "NORP" or not key or len(key - q_key) * 2 < len(key):
+            continue
+        if _FAMILY.get(label, label) == "DATE" and not _places_in_time(value):
             continue
         if dateline and a < dateline.end():
             continue
@@ -125,18 +144,20 @@ def _fragment(text: str, a: int, b: int) -> str:
 
 
 def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
-    """The other values passages of other documents give for what ``question`` asks."""
+    """The other values passages of other documents give for what ``question`` asks. A question
+    that asks for no typed value still gets the values another source puts in the place of one of
+    the draft's (``_substituted``): the same statement with another name, number or date."""
+    if not passages:
+        return []
     types = nlp.answer_types(question)
-    if not types or not passages:
-        return []
-    q_weights = nlp.question_terms(question)
     q_key = _key(question)
-    asked = analyse(question)
-    cited, mine, contexts, labels, said_by = _draft_values(draft, len(passages), types, q_key)
-    if not mine:
+    mine = _draft_values(draft, len(passages), types or ANY_VALUE, q_key)
+    if not mine.sentences:
         return []
-    cited_docs = {passages[i].doc_id for i in cited}
-    others: dict[frozenset[str], list[tuple[int, str, str]]] = {}
+    asked = analyse(question)
+    q_weights = nlp.question_terms(question)
+    cited_docs = {passages[i].doc_id for i in mine.cited}
+    others: dict[frozenset[str], list[tuple[int, str, str, str]]] = {}
     mine_docs: set[str] = set(cited_docs)
     for i, h in enumerate(passages):
         title_terms = frozenset(nlp.content_terms(h.title or ""))
@@ -144,90 +165,111 @@ def find(question: str, draft: str, passages: list[Hit]) -> list[Found]:
             sent = h.text[a:b]
             if nlp.is_question(sent) or nlp.is_instruction(sent):
                 continue
-            terms = frozenset(nlp.content_terms(sent)) | title_terms
-            relevance = nlp.weighted_recall(q_weights, terms)
-            if relevance < MIN_RELEVANCE:
-                continue
             dateline = _DATELINE.match(sent)  # when the snippet was published, not what it is about
             body = sent[dateline.end() :] if dateline else sent
             if asked.constraints and constraint_scores(asked, parse(body))[1] > 0:
                 continue  # about another year, edition or quarter than asked: another fact
-            said = _key(sent) | title_terms
-            substituted = _substituted(sent, said_by, q_key)  # shares other values, replaces the draft's one
-            if not substituted and any(k <= said for _v, k in mine):
-                mine_docs.add(h.doc_id)
-                continue
+            # A draft statement said with another value is about what the draft is about.
+            substituted = _substituted(sent, mine.sentences, q_key, types or ANY_VALUE)
+            relevance = FULL_RELEVANCE
+            if not substituted:
+                if not types or not mine.values:
+                    continue
+                relevance = nlp.weighted_recall(q_weights, frozenset(nlp.content_terms(sent)) | title_terms)
+                if relevance < MIN_RELEVANCE:
+                    continue
+                if any(k <= _key(sent) | title_terms for _v, k in mine.values):
+                    mine_docs.add(h.doc_id)
+                    continue
             if h.doc_id in cited_docs:
                 continue
-            for value, label, va, vb in substituted or _values(sent, types, q_key):
+            for value, va, vb, theirs in substituted or _other_values(sent, relevance, types, q_key, mine):
                 key = _key(value)
-                if _FAMILY.get(label, label) not in labels:
-                    continue
-                if (
-                    relevance < FULL_RELEVANCE
-                    and _parallel(_key(sent) - q_key - key, contexts) < MIN_PARALLEL
-                ):
-                    continue
                 group = next((g for g in others if _agrees(g, key)), key)
-                others.setdefault(group, []).append((i, value, _fragment(sent, va, vb)))
+                others.setdefault(group, []).append((i, value, _fragment(sent, va, vb), theirs))
     found = []
     for group in others.values():
-        docs = {passages[i].doc_id for i, _v, _f in group}
-        i, value, frag = group[0]
+        docs = {passages[i].doc_id for i, _v, _f, _t in group}
+        # The group speaks with its most specific value ("July 21, 2017" rather than "2017").
+        i, value, frag, theirs = max(group, key=lambda g: len(_key(g[1])))
         reason = _preference(passages, docs, mine_docs)
-        preferred = value if reason != "draft" else mine[0][0]
+        preferred = value if reason != "draft" else theirs
         found.append(Found(value, i, preferred, reason, f'{LEADS[reason]} "{frag}" [{i + 1}].'))
     return found[:MAX_CONFLICTS]
 
 
-def _draft_values(
-    draft: str, n_passages: int, types: frozenset[str], q_key: frozenset[str]
-) -> tuple[
-    set[int],
-    list[tuple[str, frozenset[str]]],
-    list[frozenset[str]],
-    set[str],
-    list[tuple[str, list[tuple[str, str, int, int]]]],
-]:
-    """What the draft says: the passages (0-based) its value sentences cite, its values with their
-    keys, what each of those sentences says besides the question and values, the values' kinds,
-    and each value sentence with its values (for ``_substituted``)."""
-    cited: set[int] = set()
-    mine: list[tuple[str, frozenset[str]]] = []
-    contexts: list[frozenset[str]] = []
-    labels: set[str] = set()  # a count is not contradicted by a share
-    said_by: list[tuple[str, list[tuple[str, str, int, int]]]] = []
+def _other_values(
+    sent: str, relevance: float, types: frozenset[str], q_key: frozenset[str], mine: _DraftValues
+) -> list[tuple[str, int, int, str]]:
+    """The values of the asked type ``sent`` states that the draft does not, of a kind the draft
+    states, when ``sent`` says what a draft sentence says (or holds the whole question), each with
+    the draft's value it disputes."""
+    out = []
+    for value, label, va, vb in _values(sent, types, q_key):
+        key = _key(value)
+        if _FAMILY.get(label, label) not in mine.labels:
+            continue
+        if relevance < FULL_RELEVANCE and _parallel(_key(sent) - q_key - key, mine.contexts) < MIN_PARALLEL:
+            continue
+        out.append((value, va, vb, mine.values[0][0]))
+    return out
+
+
+@dataclass
+class _DraftValues:
+    """What the draft says: the passages (0-based) its value sentences cite, its values of the
+    asked type with their keys, what each of those sentences says besides the question and values,
+    the values' kinds, and every cited sentence with its values of any kind (for ``_substituted``)."""
+
+    cited: set[int]
+    values: list[tuple[str, frozenset[str]]]
+    contexts: list[frozenset[str]]
+    labels: set[str]  # a count is not contradicted by a share
+    sentences: list[tuple[str, list[tuple[str, str, int, int]]]]
+
+
+def _draft_values(draft: str, n_passages: int, types: frozenset[str], q_key: frozenset[str]) -> _DraftValues:
+    """The values ``draft`` states in its cited sentences (``_DraftValues``)."""
+    out = _DraftValues(set(), [], [], set(), [])
     for s in split_answer(draft):
         ok = [n - 1 for n in s.cited if 1 <= n <= n_passages]
-        found = _values(s.text, types, q_key) if ok else []
+        if not ok:
+            continue
+        out.sentences.append((s.text, _values(s.text, ANY_VALUE, q_key)))
+        found = _values(s.text, types, q_key)
         if not found:
             continue
         values = [(v, _key(v)) for v, _label, _a, _b in found]
-        cited.update(ok)
-        mine.extend(values)
-        labels.update(_FAMILY.get(label, label) for _v, label, _a, _b in found)
-        contexts.append(_key(s.text) - q_key - frozenset().union(*(k for _v, k in values)))
-        said_by.append((s.text, found))
-    return cited, mine, contexts, labels, said_by
+        out.cited.update(ok)
+        out.values.extend(values)
+        out.labels.update(_FAMILY.get(label, label) for _v, label, _a, _b in found)
+        out.contexts.append(_key(s.text) - q_key - frozenset().union(*(k for _v, k in values)))
+    return out
 
 
-_TOKEN = re.compile(r"\S+")
+_TOKEN = re.compile(r"\w+(?:[.,'’/-]\w+)*")
+"""A word of the alignment: punctuation between words does not count ("2021, ..." and "2021,...")."""
 MAX_SUBSTITUTE_WORDS = 4
-"""A value put in the place of another spans at most this many words."""
+"""A value put in the place of another spans at most this many words (on either side), and the
+words the two sentences share are at least twice as many."""
 
 
 def _substituted(
-    sent: str, said_by: list[tuple[str, list[tuple[str, str, int, int]]]], q_key: frozenset[str]
-) -> list[tuple[str, str, int, int]]:
-    """The value ``sent`` gives where a draft sentence gives one, when the two say the same thing
-    word for word but for that one place ("... acquired by Facebook in February 2014" against the
-    draft's "... acquired by Apple in February 2014"): found by aligning the words, for the values
-    the entity recogniser does not label. Same kind as the draft's value it replaces. Words only
-    one of the two has at its start or end (a dateline, a cut end) do not count against it."""
+    sent: str,
+    sentences: list[tuple[str, list[tuple[str, str, int, int]]]],
+    q_key: frozenset[str],
+    types: frozenset[str],
+) -> list[tuple[str, int, int, str]]:
+    """The value ``sent`` gives where a draft sentence gives another, when the two say the same
+    thing word for word but for that one place ("... acquired by Facebook in February 2014" against
+    the draft's "... acquired by Apple in February 2014"), with the draft's value: found by aligning
+    the words, so a value the entity recogniser labels on either side counts (of the asked
+    ``types``). Words only one of the two has at its start or end (a dateline, a cut end) do not
+    count against it."""
     spans = [(m.start(), m.end()) for m in _TOKEN.finditer(sent)]
     words = [sent[x:y] for x, y in spans]
     out = []
-    for text, values in said_by:
+    for text, values in sentences:
         theirs = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
         ops = difflib.SequenceMatcher(
             None, [text[x:y] for x, y in theirs], words, autojunk=False
@@ -236,18 +278,19 @@ def _substituted(
         if len(inner) != 1 or inner[0][0] != "replace":
             continue
         _tag, i1, i2, j1, j2 = inner[0]
-        if j2 - j1 > MAX_SUBSTITUTE_WORDS or len(words) - (j2 - j1) < 2 * (j2 - j1):
+        longer = max(i2 - i1, j2 - j1)
+        if longer > MAX_SUBSTITUTE_WORDS or min(len(theirs) - (i2 - i1), len(words) - (j2 - j1)) < 2 * longer:
             continue
         a, b = theirs[i1][0], theirs[i2 - 1][1]
-        replaced = next((label for _v, label, va, vb in values if va < b and a < vb), None)
-        if replaced is None:
-            continue  # the words that differ are not where the draft states its value
         va, vb = spans[j1][0], spans[j2 - 1][1]
-        while vb > va and not sent[vb - 1].isalnum():
-            vb -= 1
+        labelled = [label for _v, label, x, y in values if x < b and a < y] or [
+            label for _v, label, x, y in _values(sent, ANY_VALUE, q_key) if x < vb and va < y
+        ]
+        if not labelled or labelled[0] not in types:
+            continue  # the words that differ are not where either sentence states a value of the asked kind
         key = _key(sent[va:vb])
-        if key and len(key - q_key) * 2 >= len(key):
-            out.append((sent[va:vb], replaced, va, vb))
+        if key and len(key - q_key) * 2 >= len(key) and not _agrees(key, _key(text[a:b])):
+            out.append((sent[va:vb], va, vb, text[a:b]))
     return out
 
 

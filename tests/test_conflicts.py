@@ -133,3 +133,41 @@ def test_a_value_put_in_the_place_of_the_drafts_is_a_conflict_even_unlabelled() 
     # the same sentence with the same value agrees
     same = [passages[0], _hit(1, passages[0].text)]
     assert conflicts.find(question, draft, same) == []
+
+
+def test_a_weekday_is_no_date_and_months_compare_by_number() -> None:
+    """A weekday alone ("Friday") places nothing on the calendar: it neither agrees nor disagrees;
+    "Mar" and "March" are one month, so the year is what differs."""
+    question = "When does the Harbour Festival open?"
+    draft = "Harbour Festival dates ; Friday March 7, 2025 · opening parade ; Saturday March 8, 2025 · lantern walk"
+    other = "Harbour Festival dates ; Friday Mar 7, 2024 · opening parade ; Saturday Mar 8, 2024 · lantern walk"
+    [found] = conflicts.find(question, f"{draft} [1]", [_hit(0, draft), _hit(1, other)])
+    assert found.value == "2024" and found.passage == 1
+    same_day = other.replace("2024", "2025")
+    assert conflicts.find(question, f"{draft} [1]", [_hit(0, draft), _hit(1, same_day)]) == []
+
+
+def test_the_same_statement_with_another_value_is_a_conflict_whatever_the_question_asks() -> None:
+    """A question that asks for no typed value ("What is the best-selling novel ...?"): another
+    source saying the draft's sentence with another name in one place disagrees; punctuation
+    between words ("2019,..." / "2019, ...") and a dateline do not count against it; a value the
+    recogniser labels on the other side only still counts."""
+    question = "What is the best-selling novel of 2019?"
+    draft = "The Quiet Harbour by Ana Lind topped the charts of 2019,..."
+    other = "Salt and Iron by Ana Lind topped the charts of 2019, ..."
+    [found] = conflicts.find(question, f"{draft} [1]", [_hit(0, draft), _hit(1, other)])
+    assert (found.value, found.preferred) == ("Salt and Iron", "The Quiet Harbour")
+    headline = "Olden Rowers End the Season in a Familiar Place: On Top."
+    dated = "Nov 2, 2019 ... Harwick Sailing Club End the Season in a Familiar Place: On Top. Olden Rowers won two cups."
+    [found] = conflicts.find(question, f"{headline} [1]", [_hit(0, headline), _hit(1, dated)])
+    assert found.value == "Harwick Sailing Club" and found.passage == 1
+
+
+def test_a_row_that_ends_otherwise_is_not_the_same_statement() -> None:
+    """Sharing a name and nothing else in its place is no substitution: a table row of winners does
+    not dispute the draft's final with its country."""
+    question = "Who won the Harbour Regatta final?"
+    draft = "Mira Olsen lost to Tomas Berg on Saturday in the Harbour Regatta final. [1]"
+    table = "Harbour Regatta finals ; 2021, Ana Lind (Norway), Mira Olsen (Sweden)"
+    passages = [_hit(0, draft[:-4]), _hit(1, table)]
+    assert [f.value for f in conflicts.find(question, draft, passages)] == []
