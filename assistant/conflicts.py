@@ -85,7 +85,8 @@ def _key(text: str) -> frozenset[str]:
     """What identifies a value: its content-word stems and the numbers it states, a month by its
     number whatever its spelling ("Nov. 12" and "November 12" agree)."""
     months = {w for w in re.findall(r"\b[A-Z][a-z]+", text) if w.lower() in MONTHS}
-    terms = {t for t in nlp.content_terms(text) if t not in {nlp.stem(m) for m in months}}
+    month_stems = {nlp.stem(m) for m in months}
+    terms = {t for t in nlp.content_terms(text) if t not in month_stems}
     return frozenset(terms | {f"month-{MONTHS[m.lower()]}" for m in months}) | frozenset(nlp.numbers(text))
 
 
@@ -235,8 +236,9 @@ def _draft_values(draft: str, n_passages: int, types: frozenset[str], q_key: fro
         ok = [n - 1 for n in s.cited if 1 <= n <= n_passages]
         if not ok:
             continue
-        out.sentences.append((s.text, _values(s.text, ANY_VALUE, q_key)))
-        found = _values(s.text, types, q_key)
+        stated = _values(s.text, ANY_VALUE, q_key)
+        out.sentences.append((s.text, stated))
+        found = [v for v in stated if v[1] in types]
         if not found:
             continue
         values = [(v, _key(v)) for v, _label, _a, _b in found]
@@ -268,6 +270,7 @@ def _substituted(
     count against it."""
     spans = [(m.start(), m.end()) for m in _TOKEN.finditer(sent)]
     words = [sent[x:y] for x, y in spans]
+    labelled_here: list[tuple[str, str, int, int]] | None = None  # this sentence's values, when needed
     out = []
     for text, values in sentences:
         theirs = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
@@ -283,9 +286,10 @@ def _substituted(
             continue
         a, b = theirs[i1][0], theirs[i2 - 1][1]
         va, vb = spans[j1][0], spans[j2 - 1][1]
-        labelled = [label for _v, label, x, y in values if x < b and a < y] or [
-            label for _v, label, x, y in _values(sent, ANY_VALUE, q_key) if x < vb and va < y
-        ]
+        labelled = [label for _v, label, x, y in values if x < b and a < y]
+        if not labelled:
+            labelled_here = _values(sent, ANY_VALUE, q_key) if labelled_here is None else labelled_here
+            labelled = [label for _v, label, x, y in labelled_here if x < vb and va < y]
         if not labelled or labelled[0] not in types:
             continue  # the words that differ are not where either sentence states a value of the asked kind
         key = _key(sent[va:vb])
