@@ -246,3 +246,29 @@ def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(
     assert str(doc.published) == "2024-11-02" and not doc.published_inferred
     assert sample_if_empty(b) is None and len(b.documents()) == 1  # not again once there are documents
     assert "Kyiv" in to_markdown(b.brief(date="2024-11-02", save=False))
+
+
+def test_what_to_watch_holds_what_lies_ahead_not_what_was_done() -> None:
+    """A watch item looks ahead and dates it: a day that tells when something was done ("announced
+    Wednesday"), a year before the document's, a past expectation ("was expected to open in
+    August") or "due to" a cause is no date to watch; "will face ... on Sunday" is."""
+    from assistant.briefs import facts
+    from assistant.briefs.material import _sentence
+
+    lines = [
+        "Mira Olsen will face Tomas Berg in the Harbour Regatta final on Sunday.",
+        "She will join the Eastport club, she announced Wednesday, after winning the 2021 title.",
+        "The Eastport tramway was initially expected to open in August before the council delayed it.",
+        "The ferry missed its crossing due to a storm, and the crew will return to Harwick.",
+        "The council will vote on the tramway budget in March 2026.",
+        "The 2019 harbour plan will be reviewed, the council said.",
+        "Upcoming harbour festival dates for April 2026",  # no verb: the walk up the parse ends at its root
+    ]
+    text = " ".join(lines)
+    sents = [_sentence("d1", text, text.index(line), text.index(line) + len(line), i) for i, line in enumerate(lines)]
+    found = facts.watch(sents, 10, {"d1": date(2025, 6, 2)})
+    assert [(w.sentence.text, w.when) for w in found] == [
+        (lines[0], "Sunday"),
+        (lines[4], "March 2026"),
+        (lines[6], "April 2026"),
+    ]

@@ -235,7 +235,7 @@ def _assemble(
     sections = _sections(groups, chosen, set(bottom_idx), cite, layout)
     figs = _key_figures(pool, points_set, cite, layout)
     acts = _actors(material, chosen, pool, cite, layout, name_probs)
-    watch = _watch(pool, points_set, cite, layout)
+    watch = _watch(material, pool, points_set, cite, layout)
     created = datetime.now(timezone.utc)
     key = f"{material.since}{material.until}{scope.model_dump_json()}{created.isoformat()}"
     return Brief(
@@ -341,11 +341,14 @@ def _actors(
     ]
 
 
-def _watch(pool: list[Sentence], points_set: set[int], cite: _Citer, layout: Layout) -> list[WatchItem]:
+def _watch(
+    material: Material, pool: list[Sentence], points_set: set[int], cite: _Citer, layout: Layout
+) -> list[WatchItem]:
     """What to watch, from the sentences of ``pool`` that are not key points."""
+    published = {d: doc.info.published for d, doc in material.docs.items()}
     return [
         WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])
-        for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch)
+        for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch, published)
     ]
 
 

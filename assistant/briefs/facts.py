@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from assistant import nlp
@@ -18,7 +19,7 @@ _DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish")
 _YEARISH = re.compile(r"^(1[89]|20)\d\d$")
 _FUTURE = re.compile(
     r"\b(will|is expected to|are expected to|expects? to|is scheduled|are scheduled|is set to|are set to|"
-    r"plans? to|planned|deadline|upcoming|next (?:week|month|year)|due to (?!the\b)|is slated|are slated|"
+    r"plans? to|planned|deadline|upcoming|next (?:week|month|year)|(?:is|are) due (?:to|on|by|in)|is slated|are slated|"
     r"will be held|is to be|are to be|later this (?:week|month|year))\b",
     re.IGNORECASE,
 )
@@ -184,12 +185,50 @@ def naming(material: Material, name: str) -> list[str]:
     return material.naming[name]
 
 
-def watch(sentences: list[Sentence], limit: int) -> list[Watch]:
-    """Up to ``limit`` sentences that look ahead and state a date, in their order."""
+_PAST = re.compile(r"\b(last|yesterday|ago|earlier|previous|past)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_AGE = re.compile(r"\bold\b|-year-old", re.IGNORECASE)
+
+
+def _ahead(when: str, published: date | None) -> bool:
+    """Whether a date a sentence states can be one to watch: not a past one ("last week", "two
+    years ago", a year before the document's own) nor an age ("2-year-old")."""
+    if _PAST.search(when) or _AGE.search(when):
+        return False
+    years = [int(y) for y in _YEAR.findall(when)]
+    return not (published and years and max(years) < published.year)
+
+
+def _of_a_past_act(text: str, a: int, b: int) -> bool:
+    """Whether the date at ``text[a:b]`` tells when something was done: the verb it belongs to
+    (by the parse) is in the past tense ("he announced Wednesday", "told employees Wednesday
+    morning"), not a "will" or "to" form ("the vote will be held Thursday")."""
+    doc = nlp.parse(text)
+    tok = next((t for t in doc if a <= t.idx < b), None)
+    while tok is not None and tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:  # up to the root
+        tok = tok.head
+    if tok is None or tok.pos_ not in ("VERB", "AUX"):
+        return False
+    auxes = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
+    if any(c.lower_ in ("will", "shall") for c in auxes):
+        return False
+    if any(c.lower_ == "to" for c in auxes) and tok.head.i != tok.i:  # "was expected to take off in August"
+        return _of_a_past_act(text, tok.head.idx, tok.head.idx + len(tok.head))
+    return tok.tag_ == "VBD" or any(c.tag_ == "VBD" for c in auxes)
+
+
+def watch(sentences: list[Sentence], limit: int, published: dict[str, date | None] | None = None) -> list[Watch]:
+    """Up to ``limit`` sentences that look ahead and state a date that is not past (``_ahead``,
+    against their document's ``published`` date), in their order."""
+    published = published or {}
     ahead = [s for s in sentences if _FUTURE.search(s.text)]
     out: list[Watch] = []
     for s, es in zip(ahead, nlp.entities([s.text for s in ahead])):
-        dates = [t for t, label, _a, _b in es if label in {"DATE", "TIME"}]
+        dates = [
+            t
+            for t, label, a, b in es
+            if label in {"DATE", "TIME"} and _ahead(t, published.get(s.doc_id)) and not _of_a_past_act(s.text, a, b)
+        ]
         if dates:
             out.append(Watch(when=", ".join(dict.fromkeys(dates)), sentence=s))
             if len(out) >= limit:
