@@ -251,7 +251,8 @@ def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(
 def test_what_to_watch_holds_what_lies_ahead_not_what_was_done() -> None:
     """A watch item looks ahead and dates it: a day that tells when something was done ("announced
     Wednesday"), a year before the document's, a past expectation ("was expected to open in
-    August") or "due to" a cause is no date to watch; "will face ... on Sunday" is."""
+    August"), a length ("five-month") or "due to" a cause is no date to watch; "will face ... on
+    Sunday" is."""
     from assistant.briefs import facts
     from assistant.briefs.material import _sentence
 
@@ -263,6 +264,7 @@ def test_what_to_watch_holds_what_lies_ahead_not_what_was_done() -> None:
         "The council will vote on the tramway budget in March 2026.",
         "The 2019 harbour plan will be reviewed, the council said.",
         "Upcoming harbour festival dates for April 2026",  # no verb: the walk up the parse ends at its root
+        "The council's five-month dredging effort will cost the harbour $2 million.",  # a length, not a day
     ]
     text = " ".join(lines)
     sents = [_sentence("d1", text, text.index(line), text.index(line) + len(line), i) for i, line in enumerate(lines)]

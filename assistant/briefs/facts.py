@@ -12,6 +12,7 @@ from typing import Any
 
 from assistant import nlp
 from assistant.briefs.material import Material, Sentence
+from index.dates import MONTH_NAMES, WEEKDAYS
 
 FIGURE_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
 ACTOR_KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "place"}
@@ -186,14 +187,21 @@ def naming(material: Material, name: str) -> list[str]:
 
 
 _PAST = re.compile(r"\b(last|yesterday|ago|earlier|previous|past)\b", re.IGNORECASE)
+_ON_CALENDAR = re.compile(
+    r"\b(" + MONTH_NAMES + "|" + "|".join(d.capitalize() for d in WEEKDAYS) + r"|(?:1[89]|20)\d\d|today|tonight|"
+    r"tomorrow|weekend|next|later|coming|this (?:week|month|year|fall|spring|summer|winter))\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _AGE = re.compile(r"\bold\b|-year-old", re.IGNORECASE)
 
 
 def _ahead(when: str, published: date | None) -> bool:
-    """Whether a date a sentence states can be one to watch: not a past one ("last week", "two
-    years ago", a year before the document's own) nor an age ("2-year-old")."""
-    if _PAST.search(when) or _AGE.search(when):
+    """Whether a date a sentence states can be one to watch: a point on the calendar (a month,
+    a weekday, a year, "tomorrow", "next week": not a length such as "five-month" or a bare
+    number), not a past one ("last week", "two years ago", a year before the document's own)
+    nor an age ("2-year-old")."""
+    if not _ON_CALENDAR.search(when) or _PAST.search(when) or _AGE.search(when):
         return False
     years = [int(y) for y in _YEAR.findall(when)]
     return not (published and years and max(years) < published.year)
