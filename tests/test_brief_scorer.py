@@ -69,3 +69,33 @@ def test_a_wire_dateline_is_cut_from_the_lead_and_offsets_still_resolve() -> Non
     assert sents[0].text.startswith("Ministers of twelve countries")
     assert sents[1].text.startswith("The US-EU talks")  # only a lead's dateline; hyphens inside stay
     assert all(text[s.start : s.end] == s.text for s in sents)
+
+
+def test_an_actor_takes_the_kind_most_mentions_give_and_a_common_word_is_no_actor(monkeypatch) -> None:
+    """The recogniser's labels are scripted (its errors are what this guards against): "Jets" is
+    once a place and twice an organisation, so an organisation; "Notice", capitalised only at a
+    sentence's start and written "notice" twice, is a common word, not an actor."""
+    from assistant.briefs import facts
+    from assistant.briefs.material import Material
+
+    text = (
+        "Notice was served on the Jets before Sunday. The notice said the Jets owed the city rent. "
+        "The Jets paid the whole sum to the city on Monday morning. Mira Olsen, the city treasurer, confirmed the notice was lifted."
+    )
+    labels = {"Notice": "ORG", "Mira Olsen": "PERSON"}
+    jets = iter(["GPE", "ORG", "ORG"])
+
+    def entities(texts: list[str]) -> list[list[tuple[str, str, int, int]]]:
+        out = []
+        for t in texts:
+            es = [(n, lab, t.index(n), t.index(n) + len(n)) for n, lab in labels.items() if n in t]
+            if "Jets" in t:
+                es.append(("Jets", next(jets), t.index("Jets"), t.index("Jets") + 4))
+            out.append(es)
+        return out
+
+    monkeypatch.setattr(facts.nlp, "entities", entities)
+    doc = _doc(text)
+    sents = candidate_sentences(doc)
+    m = Material(since=date(2024, 11, 2), until=date(2024, 11, 2), docs={"d1": doc}, sentences=sents, fact_docs={})
+    assert {(a.name, a.kind) for a in actors(m, sents, 10)} == {("Jets", "organisation"), ("Mira Olsen", "person")}

@@ -6,6 +6,7 @@ sentences a brief considers; the parse only on the sentences whose figures are s
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -149,16 +150,22 @@ def actors(
     then most probable first by ``name_probs`` (``scorer.score_names``) when given, then most
     documents first."""
     found: dict[str, ActorFound] = {}
+    kinds: dict[str, Counter[str]] = {}
     for s, es in zip(sentences, nlp.entities([s.text for s in sentences])):
         for text, label, _a, _b in es:
             kind = ACTOR_KINDS.get(label)
             name = " ".join(text.split()).strip(" '’\"")
             name = re.sub(r"^(the|The)\s+", "", name).removesuffix("'s").removesuffix("’s")
-            if kind is None or len(name) < 3 or not name[:1].isupper() or name.lower() in found:
+            if kind is None or len(name) < 3 or not name[:1].isupper():
                 continue
             if " " not in name and name.endswith(_DEMONYM_ENDINGS):
                 continue  # "Ukrainian" labelled a place: an adjective, not an actor
-            found[name.lower()] = ActorFound(name, kind, 0, 0, s)
+            kinds.setdefault(name.lower(), Counter())[kind] += 1
+            if name.lower() not in found:
+                found[name.lower()] = ActorFound(name, kind, 0, 0, s)
+    for key, a in found.items():  # the kind most mentions give ("Jets" once a place, twice a team)
+        a.kind = max(kinds[key], key=lambda k: (kinds[key][k], k == a.kind))
+    found = {k: a for k, a in found.items() if " " in a.name or not _common_word(material, a.name)}
     # A shorter name inside a longer one of the same kind ("Kim" in "Kim Yong Bok") is the same actor.
     names = list(found.values())
     names = [
@@ -174,6 +181,17 @@ def actors(
     said = {a.name for a in names if stated and re.search(rf"(?<!\w){re.escape(a.name)}(?!\w)", stated)}
     names.sort(key=lambda a: (a.name in said, -probs.get(a.name.lower(), 0.0), -a.n_documents, -a.n_sources))
     return names[:limit]
+
+
+def _common_word(material: Material, word: str) -> bool:
+    """Whether the period's texts write ``word`` in lower case at least as often as capitalised:
+    a common noun the recogniser took for a name at a sentence's or a title's start ("Notice")."""
+    if word.lower() == word:
+        return False
+    low, cap = re.compile(rf"(?<!\w){re.escape(word.lower())}(?!\w)"), re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+    texts = [d.text for d in material.docs.values()]
+    lower = sum(len(low.findall(t)) for t in texts if word.lower() in t)
+    return lower > 0 and lower >= sum(len(cap.findall(t)) for t in texts if word in t)
 
 
 def naming(material: Material, name: str) -> list[str]:
