@@ -18,7 +18,8 @@ from index.dates import MONTH_NAMES, WEEKDAYS
 FIGURE_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
 ACTOR_KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "place"}
 _DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish")
-_YEARISH = re.compile(r"^(1[89]|20)\d\d$")
+_YEAR = r"(?:1[89]|20)\d\d"  # a year of the 19th to 21st century
+_YEARISH = re.compile(rf"^{_YEAR}$")
 _FUTURE = re.compile(
     r"\b(will|is expected to|are expected to|expects? to|is scheduled|are scheduled|is set to|are set to|"
     r"plans? to|planned|deadline|upcoming|next (?:week|month|year)|(?:is|are) due (?:to|on|by|in)|is slated|are slated|"
@@ -206,11 +207,11 @@ def naming(material: Material, name: str) -> list[str]:
 
 _PAST = re.compile(r"\b(last|yesterday|ago|earlier|previous|past)\b", re.IGNORECASE)
 _ON_CALENDAR = re.compile(
-    r"\b(" + MONTH_NAMES + "|" + "|".join(d.capitalize() for d in WEEKDAYS) + r"|(?:1[89]|20)\d\d|today|tonight|"
+    r"\b(" + MONTH_NAMES + "|" + "|".join(d.capitalize() for d in WEEKDAYS) + "|" + _YEAR + r"|today|tonight|"
     r"tomorrow|weekend|next|later|coming|this (?:week|month|year|fall|spring|summer|winter))\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_YEARS = re.compile(rf"\b{_YEAR}\b")
 _AGE = re.compile(r"\bold\b|-year-old", re.IGNORECASE)
 
 
@@ -221,7 +222,7 @@ def _ahead(when: str, published: date | None) -> bool:
     nor an age ("2-year-old")."""
     if not _ON_CALENDAR.search(when) or _PAST.search(when) or _AGE.search(when):
         return False
-    years = [int(y) for y in _YEAR.findall(when)]
+    years = [int(y) for y in _YEARS.findall(when)]
     return not (published and years and max(years) < published.year)
 
 
