@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from assistant import nlp
@@ -166,7 +167,6 @@ def actors(
                 found[name.lower()] = ActorFound(name, kind, 0, 0, s)
     for key, a in found.items():  # the kind most mentions give ("Jets" once a place, twice a team)
         a.kind = max(kinds[key], key=lambda k: (kinds[key][k], k == a.kind))
-    found = {k: a for k, a in found.items() if " " in a.name or not _common_word(material, a.name)}
     # A shorter name inside a longer one of the same kind ("Kim" in "Kim Yong Bok") is the same actor.
     names = list(found.values())
     names = [
@@ -181,7 +181,8 @@ def actors(
     probs = name_probs or {}
     said = {a.name for a in names if stated and re.search(rf"(?<!\w){re.escape(a.name)}(?!\w)", stated)}
     names.sort(key=lambda a: (a.name in said, -probs.get(a.name.lower(), 0.0), -a.n_documents, -a.n_sources))
-    return names[:limit]
+    # a common word is left out as the list is cut, so only the names it reaches scan the texts
+    return list(islice((a for a in names if " " in a.name or not _common_word(material, a.name)), limit))
 
 
 def _common_word(material: Material, word: str) -> bool:
