@@ -99,3 +99,45 @@ def test_an_actor_takes_the_kind_most_mentions_give_and_a_common_word_is_no_acto
     sents = candidate_sentences(doc)
     m = Material(since=date(2024, 11, 2), until=date(2024, 11, 2), docs={"d1": doc}, sentences=sents, fact_docs={})
     assert {(a.name, a.kind) for a in actors(m, sents, 10)} == {("Jets", "organisation"), ("Mira Olsen", "person")}
+
+
+_TIE_SCRIPT = """
+from datetime import date, datetime, timezone
+import numpy as np
+from assistant.briefs import scorer
+from assistant.briefs.grouping import Group
+from assistant.briefs.material import Doc, Material, candidate_sentences
+from index.types import DocumentInfo
+docs = {}
+for i, title in enumerate(["Harwick talks resume", "Ferry strike ends"]):
+    text = "Ministers met in Harwick on Tuesday to talk about the grain reserves of the region."
+    info = DocumentInfo(doc_id=f"d{i}", title=title, published=date(2024, 11, 2),
+                        ingested_at=datetime.now(timezone.utc), content_hash="x", n_chunks=1, n_chars=len(text))
+    docs[f"d{i}"] = Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32), chunks=[("c", 0, len(text))])
+sents = [s for d in docs.values() for s in candidate_sentences(d)]
+m = Material(since=date(2024, 11, 2), until=date(2024, 11, 2), docs=docs, sentences=sents, fact_docs={})
+groups = [Group([f"d{i}"], 1, None, 0.0, 1.0, t) for i, t in enumerate(["Harwick talks", "Ferry strike"])]
+found, x = scorer.name_features(m, groups)
+print(x[found.index("harwick"), scorer.NAME_FEATURES.index("in_title")])
+"""
+
+
+def test_a_names_development_on_a_tie_does_not_depend_on_the_hash_seed() -> None:
+    """"Harwick" is named by both developments (one document each): the heavier one (first) is
+    its development, whatever order a set of document ids iterates in, so the same period gives
+    the same brief in every process."""
+    import os
+    import subprocess
+    import sys
+
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _TIE_SCRIPT],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for seed in range(8)  # one seed in two orders the two ids the other way
+    ]
+    outs = [(r.communicate()[0].strip(), r.returncode) for r in runs]
+    assert set(outs) == {("1.0", 0)}  # in the first development's title

@@ -142,7 +142,8 @@ def name_features(material: Material, groups: list[Group]) -> tuple[list[str], n
         per_group: dict[int, int] = {}
         for d in ds:
             per_group[group_of[d]] = per_group.get(group_of[d], 0) + 1
-        gi = max(per_group, key=lambda g: (per_group[g] / len(groups[g].doc_ids), per_group[g]))
+        # on a tie the heavier development (lower index), not the order of a set of ids
+        gi = max(per_group, key=lambda g: (per_group[g] / len(groups[g].doc_ids), per_group[g], -g))
         out.append(f)
         rows.append(
             [
