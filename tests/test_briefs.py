@@ -236,6 +236,32 @@ def test_a_headline_first_line_is_a_candidate_point_and_the_lead_keeps_its_place
     ]
 
 
+def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_does_not() -> None:
+    """A key point is read without its article: a headline that asks, a sentence that opens with a
+    pronoun or a speaker's "I", or one that names nothing and counts nothing is not a candidate."""
+    import numpy as np
+
+    from assistant.briefs.material import Doc, candidate_sentences
+    from index.loaders import with_headline
+    from index.types import DocumentInfo
+
+    title = "What channel is the Harbour Cup final on?"
+    body = (
+        "The Harbour Council approved a 12-mile tramway for Eastport on Tuesday. "
+        "It will open to riders in the spring after three years of work. "
+        "\u201cI didn't think it would ever be built,\u201d one rider said of the Eastport line. "
+        "Nobody expected the vote to be this close in the end. "
+        "Mayor Ines Duarte said the first trams would run along the harbour front."
+    )
+    text, _ = with_headline(title, body)
+    info = DocumentInfo.model_construct(doc_id="d1", title=title)
+    sents = candidate_sentences(Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32)))
+    assert [(s.text, s.headline, s.pos) for s in sents] == [
+        ("The Harbour Council approved a 12-mile tramway for Eastport on Tuesday.", False, 0),
+        ("Mayor Ines Duarte said the first trams would run along the harbour front.", False, 1),
+    ]
+
+
 def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(make_settings, capsys) -> None:
     from assistant.cli_service import sample_if_empty
 

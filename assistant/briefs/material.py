@@ -58,6 +58,8 @@ _HEAD_PHRASE = re.compile(
 _CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:but|while|whereas|and)\s+|\s+[—–]\s+")
 _QUOTES = "\"“”"
 _EDGE = " ,;:—–-\"“”'‘’"
+# A sentence that opens with a pronoun (or quotes a speaker's "I"/"we") leans on the one before it.
+_REFERS_BACK = re.compile(r"[\"“‘']?(?:He|She|It|They|Them|His|Her|Its|Their|I|We|Our|My)\b")
 _CAP_WORD = re.compile(r"^[A-Z][\w'’.&-]*$")
 
 
@@ -178,12 +180,16 @@ def gather(
 
 
 def candidate_sentences(doc: Doc) -> list[Sentence]:
-    """The document's sentences that can stand alone as a key point, in order."""
+    """The document's sentences that can stand alone as a key point, in order: the headline
+    (unless it is a question) and the body's sentences of ``MIN_WORDS``..``MAX_WORDS`` words that
+    end as sentences do, state a name or a number, and neither are page furniture, a question, a
+    heading or an instruction nor open with a pronoun that refers to an earlier sentence."""
     out: list[Sentence] = []
     spans = nlp.split_sentences(doc.text)
     if spans and begins_with_title(doc.text[spans[0][0] : spans[0][1]], " ".join(doc.info.title.split())):
         a, b = spans.pop(0)  # the headline, as the text's first line: a point of its own, not a lead
-        if HEADLINE_MIN_WORDS <= len(nlp.words(doc.text[a:b])) <= MAX_WORDS and not nlp.is_instruction(doc.text[a:b]):
+        head = doc.text[a:b]
+        if HEADLINE_MIN_WORDS <= len(nlp.words(head)) <= MAX_WORDS and not (nlp.is_instruction(head) or nlp.is_question(head)):
             out.append(_sentence(doc.info.doc_id, doc.text, a, b, 0, headline=True))
     body = len(out)
     for a, b in spans:
@@ -196,7 +202,11 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
             continue
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
-        out.append(_sentence(doc.info.doc_id, doc.text, a, b, len(out) - body))
+        if _REFERS_BACK.match(text):
+            continue
+        sent = _sentence(doc.info.doc_id, doc.text, a, b, len(out) - body)
+        if sent.facts:  # a point states a name or a number, as a clause unit must
+            out.append(sent)
     return out
 
 
