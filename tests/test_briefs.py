@@ -262,6 +262,23 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
     ]
 
 
+def test_a_headline_point_leaves_out_the_site_name_after_a_bar() -> None:
+    import numpy as np
+
+    from assistant.briefs.material import Doc, candidate_sentences
+    from index.loaders import with_headline
+    from index.types import DocumentInfo
+
+    for title, point in [
+        ("Harbour Council approves Eastport tramway | The Harbour Times", "Harbour Council approves Eastport tramway"),
+        ("Live | Harbour Council approves Eastport tramway", "Live | Harbour Council approves Eastport tramway"),
+    ]:
+        text, _ = with_headline(title, "The Harbour Council approved a 12-mile tramway for Eastport on Tuesday.")
+        info = DocumentInfo.model_construct(doc_id="d1", title=title)
+        [head, _lead] = candidate_sentences(Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32)))
+        assert head.headline and head.text == point == text[head.start : head.end]
+
+
 def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(make_settings, capsys) -> None:
     from assistant.cli_service import sample_if_empty
 

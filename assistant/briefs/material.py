@@ -58,6 +58,8 @@ _HEAD_PHRASE = re.compile(
 _CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:but|while|whereas|and)\s+|\s+[—–]\s+")
 _QUOTES = "\"“”"
 _EDGE = " ,;:—–-\"“”'‘’"
+# "Headline | The Week UK", "Headline | Section | Site": what follows the first bar names the page, not the news.
+_SITE_PART = re.compile(r"\s+\|\s")
 # A sentence that opens with a pronoun (or quotes a speaker's "I"/"we") leans on the one before it.
 _REFERS_BACK = re.compile(r"[\"“‘']?(?:He|She|It|They|Them|His|Her|Its|Their|I|We|Our|My)\b")
 _CAP_WORD = re.compile(r"^[A-Z][\w'’.&-]*$")
@@ -188,6 +190,9 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
     spans = nlp.split_sentences(doc.text)
     if spans and begins_with_title(doc.text[spans[0][0] : spans[0][1]], " ".join(doc.info.title.split())):
         a, b = spans.pop(0)  # the headline, as the text's first line: a point of its own, not a lead
+        bar = _SITE_PART.search(doc.text, a, b)
+        if bar and len(nlp.words(doc.text[a : bar.start()])) >= HEADLINE_MIN_WORDS:
+            b = bar.start()
         head = doc.text[a:b]
         if HEADLINE_MIN_WORDS <= len(nlp.words(head)) <= MAX_WORDS and not (nlp.is_instruction(head) or nlp.is_question(head)):
             out.append(_sentence(doc.info.doc_id, doc.text, a, b, 0, headline=True))
