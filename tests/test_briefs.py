@@ -206,6 +206,10 @@ def test_clause_units_drop_the_frame_and_keep_exact_offsets() -> None:
     for u in units.values():
         assert text[u.start : u.end] == u.text and u.span == (s.start, s.end) and u.n_words < s.n_words
         assert u.facts  # a unit states a name or a number
+    # the phrase left out may hold what a pronoun refers to: "he said ..." is no unit of its own
+    text = "When owner Ada Quist was awarded the Eastport franchise, he said his goal was a title by 2030."
+    s = _sentence("d", text, 0, len(text), 1)
+    assert not [u for u in clause_units(s, text) if u.text.lower().startswith("he ")]
 
 
 def test_a_clause_point_cites_its_whole_sentence_with_the_clause_as_evidence(day_brief: Brief) -> None:

@@ -61,7 +61,7 @@ _EDGE = " ,;:—–-\"“”'‘’"
 # "Headline | The Week UK", "Headline | Section | Site": what follows the first bar names the page, not the news.
 _SITE_PART = re.compile(r"\s+\|\s")
 # A sentence that opens with a pronoun (or quotes a speaker's "I"/"we") leans on the one before it.
-_REFERS_BACK = re.compile(r"[\"“‘']?(?:He|She|It|They|Them|His|Her|Its|Their|I|We|Our|My)\b")
+_REFERS_BACK = re.compile(r"[\"“‘']?(?:he|she|it|they|them|his|her|its|their|i|we|our|my)\b", re.IGNORECASE)
 _CAP_WORD = re.compile(r"^[A-Z][\w'’.&-]*$")
 
 
@@ -238,8 +238,9 @@ def clause_units(s: Sentence, text: str) -> list[Sentence]:
     """The shorter key points a sentence holds: each of its independent clauses, without the
     attribution ("..., officials said"; "The minister said that ...") or a leading phrase ("On
     Monday, ...") around it. Each is a span of the document (the citation quotes it exactly),
-    states a name or a number, and has at least ``MIN_WORDS`` words; the sentence itself is not
-    among them."""
+    states a name or a number, has at least ``MIN_WORDS`` words and does not open with a pronoun
+    (its antecedent may be in the part left out: "When X was ..., he said ..."); the sentence itself
+    is not among them."""
     spans: set[tuple[int, int]] = set()
     pieces, at = [], s.start
     for m in _CLAUSE_BREAK.finditer(text, s.start, s.end):
@@ -258,7 +259,7 @@ def clause_units(s: Sentence, text: str) -> list[Sentence]:
     out = []
     for a, b in sorted(spans):
         u = _sentence(s.doc_id, text, a, b, s.pos, whole=(s.start, s.end))
-        if u.n_words >= MIN_WORDS and u.facts and u.n_words < s.n_words:
+        if u.n_words >= MIN_WORDS and u.facts and u.n_words < s.n_words and not _REFERS_BACK.match(u.text):
             out.append(u)
     return out
 
