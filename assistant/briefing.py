@@ -301,7 +301,7 @@ class Briefing:
         from assistant.briefs import MIN_WORDS
         from assistant.errors import BriefingError
 
-        words = max_words or self.settings.brief_max_words
+        words = self.settings.brief_max_words if max_words is None else max_words
         if words < MIN_WORDS:
             raise BriefingError(f"--max-words {words} is too short for a brief; give at least {MIN_WORDS}")
         return words

@@ -14,7 +14,7 @@ from assistant.briefs import select
 from assistant.briefs.render import count_words, to_html, to_markdown
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.errors import EmptyPeriodError, NotFoundError
+from assistant.errors import BriefingError, EmptyPeriodError, NotFoundError
 from assistant.types import Brief
 from assistant.verification import check_claims
 
@@ -106,6 +106,9 @@ def test_max_words_bounds_the_brief(sample: Briefing) -> None:
     short = sample.brief(date=DAY, max_words=120, save=False)
     assert short.words <= 120 == short.max_words
     assert short.bottom_line and count_words(short) == short.words
+    for words in (0, 30):  # 0 is a length too, not "the default"
+        with pytest.raises(BriefingError, match=f"--max-words {words} is too short"):
+            sample.brief(date=DAY, max_words=words, save=False)
 
 
 def test_default_period_is_the_day_before_as_of(sample: Briefing) -> None:
