@@ -244,8 +244,11 @@ class Briefing:
         as_of: date | str | None = None,
     ) -> dict[str, Any]:
         from index.search import parse_date
+        from index.settings import MAX_K
 
         self.check_question(question)
+        if k is not None and not 1 <= k <= MAX_K:
+            raise InputError(f"k must be 1 to {MAX_K} passages, not {k}")
         return {
             "question": question,
             "history": list(history or []),

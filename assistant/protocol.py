@@ -22,6 +22,7 @@ from assistant.errors import (
 )
 from assistant.types import Status, Turn
 from assistant.watch import BackgroundStatus
+from index.settings import MAX_K
 
 API = "/api/v1"
 UPLOAD_PATH = f"{API}/ingest"
@@ -35,7 +36,7 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1)
     history: list[Turn] = Field(default_factory=list, max_length=50)
     engine: EngineName | None = None
-    k: int | None = Field(default=None, ge=1, le=100)
+    k: int | None = Field(default=None, ge=1, le=MAX_K)
     sources: list[str] | None = None
     since: date | None = None
     until: date | None = None

@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+MAX_K = 100  # passages a question may ask for
+
 
 class IndexSettings(BaseSettings):
     """The index's knobs, with defaults that work offline on a fresh machine."""
@@ -58,7 +60,7 @@ class IndexSettings(BaseSettings):
     http_timeout_s: float = Field(default=20.0, gt=0)
 
     # Retrieval
-    k: int = Field(default=5, ge=1, le=100)
+    k: int = Field(default=5, ge=1, le=MAX_K)
     candidates: int = Field(default=40, ge=1, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(default=60, ge=1)
     dense_weight: float = Field(default=1.0, ge=0)

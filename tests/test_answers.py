@@ -101,6 +101,17 @@ def test_empty_question_is_a_clear_error(seeded: Briefing) -> None:
         seeded.ask("   ")
 
 
+def test_a_number_of_passages_out_of_range_is_refused_not_taken_for_the_default(seeded: Briefing) -> None:
+    from assistant.errors import InputError
+
+    for k in (0, -1, 101):
+        with pytest.raises(InputError, match=f"k must be 1 to 100 passages, not {k}"):
+            seeded.ask("What happened in Kyiv?", k=k)
+        with pytest.raises(InputError, match="k must be 1 to 100"):
+            seeded.retrieve("What happened in Kyiv?", k=k)
+    assert len(seeded.retrieve("What happened in Kyiv?", k=1)) == 1
+
+
 # -- the openai engine through the whole chain, against a real local server ----------------------------
 
 
