@@ -32,8 +32,12 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from assistant.briefs.render import render
-    from assistant.errors import EmptyPeriodError
+    from assistant.errors import EmptyPeriodError, InputError
 
+    out = Path(args.out) if args.out else None
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):  # before drafting, not after
+        what = "is a folder" if out.is_dir() else f"has no folder {out.parent}"
+        raise InputError(f"--out {args.out} {what}; give a file in an existing folder")
     b = load_briefing()
     if args.show:
         brief = b.get_brief(args.show)
@@ -53,8 +57,11 @@ def _cmd_brief(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     text = render(brief, args.format)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    if out is not None:
+        try:
+            out.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write --out {args.out}: {exc.strerror}; brief {brief.id} is stored") from exc
         print(f"brief {brief.id}: {brief.words} words, {len(brief.sources)} sources -> {args.out}")
     else:
         print(text)

@@ -155,7 +155,7 @@ def test_next_brief_marks_a_changed_figure_updated_with_both_citations(sample: B
     assert "Updated: " in to_markdown(b) and "39 [" in to_markdown(b)
 
 
-def test_cli_brief_show_and_list(sample: Briefing, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_cli_brief_show_and_list(sample: Briefing, monkeypatch: pytest.MonkeyPatch, capsys, tmp_path: Path) -> None:
     monkeypatch.setenv("BRIEFING_DATA_DIR", str(sample.settings.data_dir))
     monkeypatch.setenv("BRIEFING_MODEL_CACHE_DIR", str(sample.settings.models_dir))
     assert main(["brief", "--date", "2020-01-01"]) == 1
@@ -167,6 +167,13 @@ def test_cli_brief_show_and_list(sample: Briefing, monkeypatch: pytest.MonkeyPat
     assert data["id"] in capsys.readouterr().out
     assert main(["brief", "--show", data["id"], "--format", "html"]) == 0
     assert capsys.readouterr().out.startswith('<article class="brief">')
+    # --out: a file in an existing folder, checked before drafting; nothing stored is lost
+    before = len(sample.briefs())
+    for out, said in [(tmp_path / "no" / "b.md", "has no folder"), (tmp_path, "is a folder")]:
+        assert main(["brief", "--date", str(DAY), "--out", str(out)]) == 2
+        assert said in capsys.readouterr().err and len(sample.briefs()) == before
+    assert main(["brief", "--date", str(DAY), "--out", str(tmp_path / "b.md")]) == 0
+    assert (tmp_path / "b.md").read_text().startswith("# Brief: ") and len(sample.briefs()) == before + 1
 
 
 def test_llm_engine_rewrites_sections_and_the_same_check_removes_an_unsupported_claim(
