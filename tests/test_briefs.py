@@ -62,6 +62,19 @@ def test_key_figures_hold_the_seed_numbers_each_cited_to_a_passage_stating_it(da
     assert "soldiers" in figures["8,000"].counts
 
 
+def test_a_key_figure_counts_something_a_rank_or_a_score_is_none() -> None:
+    from assistant.briefs import facts
+    from assistant.briefs.material import _sentence
+
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(f.value, f.counts) for f in facts.figures([_sentence("d", text, 0, len(text), 0)], limit=10)]
+
+    assert found("To put it simply, Harbour's 7-0 win over Eastport United was a rout.") == []
+    assert found(
+        "The Hawks' road to the title saw them beat No. 8 Eastport in the quarterfinals, and 12,000 fans watched the final."
+    ) == [("12,000", "fans watched")]
+
+
 def test_every_citation_resolves_to_the_stored_text_and_passes_the_check(
     sample: Briefing, day_brief: Brief
 ) -> None:

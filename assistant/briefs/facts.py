@@ -64,9 +64,11 @@ def figures(sentences: list[Sentence], limit: int) -> list[Figure]:
             nums = nlp.numbers(text)
             if nums & seen_numbers:
                 continue  # "45,000 workers" and "more than 45,000 workers": one figure
+            if _RANK.search(s.text, 0, a):
+                continue  # "No. 8 Minnesota", "the #1 seed": a rank, not a count
             counts, key = what_it_counts(s.text, a, b)
-            if not counts:
-                continue
+            if not counts[:1].isalnum():
+                continue  # nothing it counts, or a broken one ("7-0 win" -> "- 0 win")
             seen_numbers.update(nums)
             out.append(Figure(value=text, counts=counts, key=key, sentence=s))
             if len(out) >= limit:
@@ -74,6 +76,7 @@ def figures(sentences: list[Sentence], limit: int) -> list[Figure]:
     return out
 
 
+_RANK = re.compile(r"(?:\bNo\.|#)\s*$")
 _NOUNISH = {"NOUN", "PROPN"}
 _LIGHT_VERBS = {"be", "is", "are", "was", "were", "been", "being", "have", "has", "had"}
 _MODS = {"compound", "amod", "nmod"}
