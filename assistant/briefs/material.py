@@ -207,12 +207,16 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
             continue
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
-        if _REFERS_BACK.match(text):
-            continue
         sent = _sentence(doc.info.doc_id, doc.text, a, b, len(out) - body)
-        if sent.facts:  # a point states a name or a number, as a clause unit must
+        if _stands_alone(sent):
             out.append(sent)
     return out
+
+
+def _stands_alone(s: Sentence) -> bool:
+    """Whether a point reads without its article: it states a name or a number and does not open
+    with a pronoun whose antecedent is elsewhere (a sentence before, or the phrase a unit leaves out)."""
+    return bool(s.facts) and not _REFERS_BACK.match(s.text)
 
 
 def _sentence(
@@ -259,7 +263,7 @@ def clause_units(s: Sentence, text: str) -> list[Sentence]:
     out = []
     for a, b in sorted(spans):
         u = _sentence(s.doc_id, text, a, b, s.pos, whole=(s.start, s.end))
-        if u.n_words >= MIN_WORDS and u.facts and u.n_words < s.n_words and not _REFERS_BACK.match(u.text):
+        if MIN_WORDS <= u.n_words < s.n_words and _stands_alone(u):
             out.append(u)
     return out
 
