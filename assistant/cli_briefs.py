@@ -17,7 +17,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     s.add_argument("--until", metavar="DATE", help="last day of the period (default: --as-of)")
     s.add_argument("--source", action="append", help="only this source (repeatable)")
     s.add_argument("--topic", help="only documents about this topic")
-    s.add_argument("--max-words", type=int, help="length limit, the source list aside (default 800)")
+    s.add_argument("--max-words", type=int, help="length limit in words, 50 to 5000, the source list aside (default: BRIEFING_BRIEF_MAX_WORDS, 800)")
     s.add_argument("--engine", choices=["auto", "extractive", "openai", "local"], help="drafting engine")
     s.add_argument("--as-of", metavar="DATE", help="the date the brief is written on (default: today)")
     s.add_argument("--format", choices=["md", "html", "json"], default="md", help="output format (default md)")

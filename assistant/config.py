@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from assistant.briefs import MAX_WORDS, MIN_WORDS
 from index.settings import IndexSettings
 
 EngineName = Literal["auto", "extractive", "openai", "local"]
@@ -83,7 +84,9 @@ class Settings(IndexSettings):
 
     # Briefs
     briefs_dir: Path | None = Field(default=None, description="Where briefs are stored; default data_dir/briefs.")
-    brief_max_words: int = Field(default=800, ge=50, description="Default length of a brief, the source list aside.")
+    brief_max_words: int = Field(
+        default=800, ge=MIN_WORDS, le=MAX_WORDS, description="Default length of a brief, the source list aside."
+    )
 
     @property
     def briefs_path(self) -> Path:

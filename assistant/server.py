@@ -212,6 +212,7 @@ def add_brief_routes(r: APIRouter, briefing: Any) -> None:
     """Daily briefings (``Briefing.brief`` / ``briefs`` / ``get_brief``), when this build has them."""
     if not hasattr(briefing, "brief"):
         return
+    from assistant.briefs import MAX_WORDS, MIN_WORDS
     from assistant.types import Brief, BriefInfo  # type: ignore[attr-defined]
 
     class BriefRequest(BaseModel):
@@ -224,7 +225,7 @@ def add_brief_routes(r: APIRouter, briefing: Any) -> None:
         until: dt.date | None = None
         sources: list[str] | None = None
         topic: str | None = Field(default=None, max_length=500)
-        max_words: int = Field(default=800, ge=50, le=5000)
+        max_words: int | None = Field(default=None, ge=MIN_WORDS, le=MAX_WORDS)  # None: brief_max_words
         engine: EngineName | None = None
         as_of: dt.date | None = None
 

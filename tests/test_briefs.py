@@ -122,6 +122,8 @@ def test_max_words_bounds_the_brief(sample: Briefing) -> None:
     for words in (0, 30):  # 0 is a length too, not "the default"
         with pytest.raises(BriefingError, match=f"--max-words {words} is too short"):
             sample.brief(date=DAY, max_words=words, save=False)
+    with pytest.raises(BriefingError, match="--max-words 5001 is too long for a brief; give at most 5000"):
+        sample.brief(date=DAY, max_words=5001, save=False)
 
 
 def test_default_period_is_the_day_before_as_of(sample: Briefing) -> None:

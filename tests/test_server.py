@@ -32,7 +32,8 @@ STARTUP_S = 300  # a server's start-up (model load) on a busy machine, for the f
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[tuple[str, Briefing]]:
-    """A server over the sample corpus with a token and small limits (0.5 MB uploads, 64 KB bodies)."""
+    """A server over the sample corpus with a token and small limits (0.5 MB uploads, 64 KB bodies,
+    briefs of 300 words)."""
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("served"),
         model_cache_dir=model_cache,
@@ -40,6 +41,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iter
         max_file_mb=0.5,
         max_request_kb=64,
         http_timeout_s=5,
+        brief_max_words=300,
     )
     b = Briefing(settings)
     assert b.ingest([str(SAMPLE)]).ok
@@ -404,6 +406,10 @@ def test_briefs_over_http_are_drafted_stored_listed_and_reopened(
     day = service[1].documents()[0].published
     brief = client.brief(date=day, as_of=day)
     assert brief.id and (brief.since, brief.until) == (day, day)
+    assert brief.max_words == 300 >= brief.words  # the server's default length, not a fixed one
+    for words in (0, 5001):
+        with pytest.raises(InputError, match="max_words"):
+            client.brief(date=day, as_of=day, max_words=words)
     assert brief.key_figures and all(f.citation.quote for f in brief.key_figures)
     assert brief.id in [i.id for i in client.briefs()]
     assert client.get_brief(brief.id).model_dump() == brief.model_dump()

@@ -283,6 +283,7 @@ def test_briefs_handlers_draft_store_reopen_and_explain_a_bad_period(make_settin
         (("2024-11-05", None, None, [], "", 800), "no documents between 2024-11-05 and 2024-11-05"),
         (("", "2024-11-01", "yesterday-ish", [], "", 800), "not a date: &#x27;yesterday-ish&#x27;"),
         (("2024-11-02", None, None, [], "", 10), "too short for a brief"),
+        (("2024-11-02", None, None, [], "", 0), "--max-words 0 is too short"),  # not "the default"
     ]:
         out = ws.draft_brief(*args)
         assert out[0].visible and message in out[0].value, out[0].value

@@ -221,7 +221,7 @@ class Workspace:
                 until=_opt(until),
                 sources=sources or None,
                 topic=_opt(topic),
-                max_words=int(max_words) if max_words else None,
+                max_words=None if max_words is None else int(max_words),
             )
         except BriefingError as exc:
             return render_notice(str(exc)), gr.skip(), gr.skip(), gr.skip()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from assistant.errors import BriefingError
 
-MIN_WORDS = 50
+MIN_WORDS, MAX_WORDS = 50, 5000  # what a brief's --max-words may be
 
 
 def resolve_period(
