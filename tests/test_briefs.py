@@ -320,6 +320,32 @@ def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(
     assert "Kyiv" in to_markdown(b.brief(date="2024-11-02", save=False))
 
 
+def test_what_to_watch_leaves_out_a_day_over_by_the_brief_and_a_second_copy() -> None:
+    """A day the source names ("Wednesday" in Monday's paper, "Oct. 9") is read from its published
+    date; a brief that ends after it does not list it. A date without its day ("next month")
+    cannot be over. Two outlets' copies of one sentence are one item."""
+    from assistant.briefs import facts
+    from assistant.briefs.material import _sentence
+
+    lines = [
+        "The Harbour Council will vote on the Eastport tramway on Wednesday.",
+        "The Eastport ferry will resume its crossings on Oct. 9, the operator said.",
+        "The Harbour Council will set the Eastport tramway fares next month.",
+        "The Westbury bridge will reopen on Oct. 21 after repairs.",
+    ]
+    copy = "The Westbury bridge will reopen on Oct. 21 after repairs."
+    text = " ".join(lines)
+    sents = [_sentence("d1", text, text.index(line), text.index(line) + len(line), i) for i, line in enumerate(lines)]
+    sents.append(_sentence("d2", copy, 0, len(copy), 0))
+    published = {"d1": date(2024, 10, 7), "d2": date(2024, 10, 8)}  # a Monday and a Tuesday
+
+    def listed(not_before: date) -> list[tuple[str, str]]:
+        return [(w.sentence.doc_id, w.when) for w in facts.watch(sents, 10, published, not_before)]
+
+    assert listed(date(2024, 10, 9)) == [("d1", "Wednesday"), ("d1", "Oct. 9"), ("d1", "next month"), ("d1", "Oct. 21")]
+    assert listed(date(2024, 10, 10)) == [("d1", "next month"), ("d1", "Oct. 21")]
+
+
 def test_what_to_watch_holds_what_lies_ahead_not_what_was_done() -> None:
     """A watch item looks ahead and dates it: a day that tells when something was done ("announced
     Wednesday"), a year before the document's, a past expectation ("was expected to open in

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from assistant.briefs import facts, scorer, select
@@ -235,7 +235,7 @@ def _assemble(
     sections = _sections(groups, chosen, set(bottom_idx), cite, layout)
     figs = _key_figures(pool, points_set, cite, layout)
     acts = _actors(material, chosen, pool, cite, layout, name_probs)
-    watch = _watch(material, pool, points_set, cite, layout)
+    watch = _watch(material, pool, points_set, cite, layout, as_of)
     created = datetime.now(timezone.utc)
     key = f"{material.since}{material.until}{scope.model_dump_json()}{created.isoformat()}"
     return Brief(
@@ -342,13 +342,15 @@ def _actors(
 
 
 def _watch(
-    material: Material, pool: list[Sentence], points_set: set[int], cite: _Citer, layout: Layout
+    material: Material, pool: list[Sentence], points_set: set[int], cite: _Citer, layout: Layout, as_of: date
 ) -> list[WatchItem]:
-    """What to watch, from the sentences of ``pool`` that are not key points."""
+    """What to watch, from the sentences of ``pool`` that are not key points: nothing already over
+    on the day after the period (or on the as-of date, when that comes first)."""
     published = {d: doc.info.published for d, doc in material.docs.items()}
+    not_before = min(as_of, material.until + timedelta(days=1))
     return [
         WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])
-        for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch, published)
+        for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch, published, not_before)
     ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -230,6 +230,28 @@ def _ahead(when: str, published: date | None) -> bool:
     return not (published and years and max(years) < published.year)
 
 
+# A date that names its day: a weekday, or a month and a day ("Jan. 14", "March 27").
+_NAMES_A_DAY = re.compile(
+    r"\b(?:" + "|".join(d.capitalize() for d in WEEKDAYS) + r"|(?:" + MONTH_NAMES + r")\.?\s+\d{1,2}\b)", re.IGNORECASE
+)
+
+
+def _not_over(when: str, published: date | None, not_before: date | None) -> bool:
+    """Whether a date that names its day falls on or after ``not_before``, read from the source's
+    ``published`` date as the source meant it (the first such day from the day before it on:
+    "Sunday" in Thursday's paper is three days on; by dateparser). A date that names no day ("next
+    month", "2026") cannot be told over, and counts."""
+    if published is None or not_before is None or not _NAMES_A_DAY.search(when):
+        return True
+    import dateparser
+
+    base = datetime.combine(published - timedelta(days=1), datetime.min.time())
+    day = dateparser.parse(
+        when, settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "PARSERS": ["relative-time", "absolute-time"]}
+    )
+    return day is None or day.date() >= not_before
+
+
 def _of_a_past_act(text: str, a: int, b: int) -> bool:
     """Whether the date at ``text[a:b]`` tells when something was done: the verb it belongs to
     (by the parse) is in the past tense ("he announced Wednesday", "told employees Wednesday
@@ -248,20 +270,32 @@ def _of_a_past_act(text: str, a: int, b: int) -> bool:
     return tok.tag_ == "VBD" or any(c.tag_ == "VBD" for c in auxes)
 
 
-def watch(sentences: list[Sentence], limit: int, published: dict[str, date | None] | None = None) -> list[Watch]:
+def watch(
+    sentences: list[Sentence],
+    limit: int,
+    published: dict[str, date | None] | None = None,
+    not_before: date | None = None,
+) -> list[Watch]:
     """Up to ``limit`` sentences that look ahead and state a date that is not past (``_ahead``,
-    against their document's ``published`` date), in their order."""
+    against their document's ``published`` date) nor over by ``not_before`` (``_not_over``), in
+    their order."""
     published = published or {}
     ahead = [s for s in sentences if _FUTURE.search(s.text)]
     out: list[Watch] = []
+    said: set[tuple[str, frozenset[str]]] = set()  # (when, facts): two outlets' copies of one sentence are one item
     for s, es in zip(ahead, nlp.entities([s.text for s in ahead])):
         dates = [
             t
             for t, label, a, b in es
-            if label in {"DATE", "TIME"} and _ahead(t, published.get(s.doc_id)) and not _of_a_past_act(s.text, a, b)
+            if label in {"DATE", "TIME"}
+            and _ahead(t, published.get(s.doc_id))
+            and _not_over(t, published.get(s.doc_id), not_before)
+            and not _of_a_past_act(s.text, a, b)
         ]
-        if dates:
-            out.append(Watch(when=", ".join(dict.fromkeys(dates)), sentence=s))
+        when = ", ".join(dict.fromkeys(dates))
+        if dates and (when, s.facts) not in said:
+            said.add((when, s.facts))
+            out.append(Watch(when=when, sentence=s))
             if len(out) >= limit:
                 break
     return out
