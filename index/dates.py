@@ -18,6 +18,8 @@ MONTHS: dict[str, int] = {
 """Every month name and abbreviation, lower case, to its number: the one month table."""
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 """Weekday names in ``date.weekday()`` order: the one weekday list."""
+WEEKDAY_NAMES = "|".join(d.capitalize() for d in WEEKDAYS)
+"""A regex alternation of the capitalised weekday names ("Monday|Tuesday|...")."""
 MONTH_NAMES = "|".join(m.capitalize() for m in sorted(MONTHS, key=len, reverse=True))
 """A regex alternation of the capitalised month names, longest first ("September|Sept|Sep|...")."""
 _MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant import nlp
 from assistant.briefs.material import Material, Sentence
-from index.dates import MONTH_NAMES, WEEKDAYS
+from index.dates import MONTH_NAMES, WEEKDAY_NAMES
 
 FIGURE_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
 ACTOR_KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "place"}
@@ -211,7 +211,7 @@ def naming(material: Material, name: str) -> list[str]:
 
 _PAST = re.compile(r"\b(last|yesterday|ago|earlier|previous|past)\b", re.IGNORECASE)
 _ON_CALENDAR = re.compile(
-    r"\b(" + MONTH_NAMES + "|" + "|".join(d.capitalize() for d in WEEKDAYS) + "|" + _YEAR + r"|today|tonight|"
+    r"\b(" + MONTH_NAMES + "|" + WEEKDAY_NAMES + "|" + _YEAR + r"|today|tonight|"
     r"tomorrow|weekend|next|later|coming|this (?:week|month|year|fall|spring|summer|winter))\b",
     re.IGNORECASE,
 )
@@ -232,7 +232,7 @@ def _ahead(when: str, published: date | None) -> bool:
 
 # A date that names its day: a weekday, or a month and a day ("Jan. 14", "March 27").
 _NAMES_A_DAY = re.compile(
-    r"\b(?:" + "|".join(d.capitalize() for d in WEEKDAYS) + r"|(?:" + MONTH_NAMES + r")\.?\s+\d{1,2}\b)", re.IGNORECASE
+    r"\b(?:" + WEEKDAY_NAMES + r"|(?:" + MONTH_NAMES + r")\.?\s+\d{1,2}\b)", re.IGNORECASE
 )
 
 
@@ -247,7 +247,9 @@ def _not_over(when: str, published: date | None, not_before: date | None) -> boo
 
     base = datetime.combine(published - timedelta(days=1), datetime.min.time())
     day = dateparser.parse(
-        when, settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "PARSERS": ["relative-time", "absolute-time"]}
+        when,
+        languages=["en"],
+        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "PARSERS": ["relative-time", "absolute-time"]}
     )
     return day is None or day.date() >= not_before
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant import nlp
-from index.dates import WEEKDAYS
+from index.dates import WEEKDAY_NAMES
 from index.loaders import begins_with_title
 from index.store import version_of
 from index.types import DocumentInfo, SearchFilters
@@ -38,8 +38,7 @@ _DATELINE = re.compile(
 _TERMINATED = re.compile(r"[.!?][\"'”’)\]]*$")
 # Clause units: the parts of a sentence that carry its facts without its frame.
 _SAY = r"(?:said|says|told [^,;]{1,40}?|added|noted|reported|announced|wrote|stated)"
-_WEEKDAY = "|".join(d.capitalize() for d in WEEKDAYS)
-_WHEN = r"(?:\s+(?:on\s+)?(?:" + _WEEKDAY + r"|today|yesterday))?"
+_WHEN = r"(?:\s+(?:on\s+)?(?:" + WEEKDAY_NAMES + r"|today|yesterday))?"
 # ..., officials said. / ..., said the minister. / ..., according to the ministry.
 _TAIL_ATTRIBUTION = re.compile(
     r"[,;][\"”’']?\s+(?:according to [^,;]{2,80}|(?:[\w.'’-]+\s){0,7}?" + _SAY + _WHEN

@@ -19,11 +19,11 @@ import numpy as np
 from assistant import nlp
 from assistant.briefs.grouping import Group
 from assistant.briefs.material import Material, Sentence, names
-from index.dates import MONTH_NAMES, WEEKDAYS
+from index.dates import MONTH_NAMES, WEEKDAY_NAMES
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 _DATEISH = re.compile(
-    r"\b(" + MONTH_NAMES + "|" + "|".join(d.capitalize() for d in WEEKDAYS) + r"|yesterday|today|tonight)\b"
+    r"\b(" + MONTH_NAMES + "|" + WEEKDAY_NAMES + r"|yesterday|today|tonight)\b"
 )
 _QUOTE = re.compile(r"[\"“”]")
 
