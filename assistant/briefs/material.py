@@ -206,16 +206,12 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
             continue
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
+        if _REFERS_BACK.match(text):  # tested on the text, before the sentence's facts are drawn
+            continue
         sent = _sentence(doc.info.doc_id, doc.text, a, b, len(out) - body)
-        if _stands_alone(sent):
+        if sent.facts:  # a point states a name or a number, as a clause unit must
             out.append(sent)
     return out
-
-
-def _stands_alone(s: Sentence) -> bool:
-    """Whether a point reads without its article: it states a name or a number and does not open
-    with a pronoun whose antecedent is elsewhere (a sentence before, or the phrase a unit leaves out)."""
-    return bool(s.facts) and not _REFERS_BACK.match(s.text)
 
 
 def _sentence(
@@ -262,7 +258,7 @@ def clause_units(s: Sentence, text: str) -> list[Sentence]:
     out = []
     for a, b in sorted(spans):
         u = _sentence(s.doc_id, text, a, b, s.pos, whole=(s.start, s.end))
-        if MIN_WORDS <= u.n_words < s.n_words and _stands_alone(u):
+        if MIN_WORDS <= u.n_words < s.n_words and u.facts and not _REFERS_BACK.match(u.text):
             out.append(u)
     return out
 
