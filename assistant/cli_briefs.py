@@ -28,6 +28,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     s.add_argument("--json", action="store_true")
 
 
+_DRAFTING = ("date", "since", "until", "source", "topic", "max_words", "engine", "as_of")  # what --show cannot take
+
+
 def _cmd_brief(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -38,6 +41,9 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     if out is not None and (out.is_dir() or not out.parent.is_dir()):  # before drafting, not after
         what = "is a folder" if out.is_dir() else f"has no folder {out.parent}"
         raise InputError(f"--out {args.out} {what}; give a file in an existing folder")
+    drafting = [f"--{k.replace('_', '-')}" for k in _DRAFTING if getattr(args, k) is not None]
+    if args.show and drafting:
+        raise InputError(f"--show reopens a stored brief as it was drafted; drop {', '.join(drafting)}")
     b = load_briefing()
     if args.show:
         brief = b.get_brief(args.show)

@@ -131,6 +131,21 @@ def test_default_period_is_the_day_before_as_of(sample: Briefing) -> None:
     assert (b.since, b.until) == (DAY, DAY)
 
 
+def test_a_period_is_days_of_the_calendar_up_to_the_as_of_date(sample: Briefing) -> None:
+    before = len(sample.briefs())
+    for kwargs, said in [
+        ({"date": "2024-13-01"}, "not a date: '2024-13-01' \\(month must be in 1..12\\)"),
+        ({"since": "2023-02-29"}, "not a date: '2023-02-29' \\(day is out of range for month\\)"),
+        ({"date": DAY, "as_of": DAY - timedelta(days=1)}, "the period ends 2024-11-02, after the as-of date 2024-11-01"),
+        ({"since": DAY, "as_of": DAY - timedelta(days=3)}, "the period ends 2024-11-02, after the as-of date 2024-10-30"),
+    ]:
+        with pytest.raises(BriefingError, match=said):
+            sample.brief(**kwargs)
+    assert len(sample.briefs()) == before
+    b = sample.brief(date=DAY, as_of=DAY, save=False)  # a day is briefed on the day itself too
+    assert (b.since, b.until) == (DAY, DAY)
+
+
 def test_empty_period_is_an_error_not_an_empty_draft(sample: Briefing) -> None:
     with pytest.raises(EmptyPeriodError, match="no documents between 2024-10-01 and 2024-10-07"):
         sample.brief(since="2024-10-01", until="2024-10-07")
@@ -182,6 +197,8 @@ def test_cli_brief_show_and_list(sample: Briefing, monkeypatch: pytest.MonkeyPat
     assert data["id"] in capsys.readouterr().out
     assert main(["brief", "--show", data["id"], "--format", "html"]) == 0
     assert capsys.readouterr().out.startswith('<article class="brief">')
+    assert main(["brief", "--show", data["id"], "--date", str(DAY), "--max-words", "100"]) == 2
+    assert "--show reopens a stored brief as it was drafted; drop --date, --max-words" in capsys.readouterr().err
     # --out: a file in an existing folder, checked before drafting; nothing stored is lost
     before = len(sample.briefs())
     for out, said in [(tmp_path / "no" / "b.md", "has no folder"), (tmp_path, "is a folder")]:

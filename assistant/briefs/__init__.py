@@ -20,16 +20,18 @@ def resolve_period(
     day: date | None, since: date | None, until: date | None, as_of: date
 ) -> tuple[date, date]:
     """The period a brief covers: one day (``day``), an explicit range, or by default the day
-    before the as-of date. An open range ends at the as-of date or starts where it ends."""
+    before the as-of date. An open range ends at the as-of date or starts where it ends; no period
+    ends after the as-of date."""
     if day is not None:
         if since or until:
             raise BriefingError("give either a date or --since/--until, not both")
-        return day, day
-    if since is None and until is None:
-        d = as_of - timedelta(days=1)
-        return d, d
+        since = until = day
+    elif since is None and until is None:
+        since = until = as_of - timedelta(days=1)
     since, until = since or until, until or max(as_of, since or as_of)
     assert since is not None and until is not None
     if since > until:
         raise BriefingError(f"--since {since} is after --until {until}")
+    if until > as_of:  # a brief is written on its as-of day: the days after it have not happened
+        raise BriefingError(f"the period ends {until}, after the as-of date {as_of}; give a later --as-of")
     return since, until
