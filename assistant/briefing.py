@@ -302,13 +302,12 @@ class Briefing:
     def _brief_words(self, max_words: int | None) -> int:
         """The brief's word budget (default ``brief_max_words``); refused outside ``MIN_WORDS``..``MAX_WORDS``."""
         from assistant.briefs import MAX_WORDS, MIN_WORDS
-        from assistant.errors import BriefingError
 
         words = self.settings.brief_max_words if max_words is None else max_words
         if words < MIN_WORDS:
-            raise BriefingError(f"--max-words {words} is too short for a brief; give at least {MIN_WORDS}")
+            raise InputError(f"--max-words {words} is too short for a brief; give at least {MIN_WORDS}")
         if words > MAX_WORDS:
-            raise BriefingError(f"--max-words {words} is too long for a brief; give at most {MAX_WORDS}")
+            raise InputError(f"--max-words {words} is too long for a brief; give at most {MAX_WORDS}")
         return words
 
     def _previous_brief(self, scope: Any, until_d: date) -> tuple[Any, set[str]]:

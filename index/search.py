@@ -348,11 +348,11 @@ def parse_date(value: str | date | None) -> date | None:
     """A date from ISO text (``2024-11-02``) or a date; None stays None."""
     if value is None or isinstance(value, date):
         return value
-    from index.errors import BriefingError
+    from index.errors import InputError
 
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise BriefingError(f"not a date: {value!r} (use YYYY-MM-DD)")
+        raise InputError(f"not a date: {value!r} (use YYYY-MM-DD)")
     try:
         return date.fromisoformat(value.strip())
     except ValueError as exc:  # the shape of a date, not a day of the calendar: "2024-13-01", "2023-02-29"
-        raise BriefingError(f"not a date: {value!r} ({exc})") from None
+        raise InputError(f"not a date: {value!r} ({exc})") from None

@@ -14,7 +14,7 @@ from assistant.briefs import select
 from assistant.briefs.render import count_words, to_html, to_markdown
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.errors import BriefingError, EmptyPeriodError, NotFoundError
+from assistant.errors import BriefingError, EmptyPeriodError, InputError, NotFoundError
 from assistant.types import Brief
 from assistant.verification import check_claims
 
@@ -139,7 +139,7 @@ def test_a_period_is_days_of_the_calendar_up_to_the_as_of_date(sample: Briefing)
         ({"date": DAY, "as_of": DAY - timedelta(days=1)}, "the period ends 2024-11-02, after the as-of date 2024-11-01"),
         ({"since": DAY, "as_of": DAY - timedelta(days=3)}, "the period ends 2024-11-02, after the as-of date 2024-10-30"),
     ]:
-        with pytest.raises(BriefingError, match=said):
+        with pytest.raises(InputError, match=said):
             sample.brief(**kwargs)
     assert len(sample.briefs()) == before
     b = sample.brief(date=DAY, as_of=DAY, save=False)  # a day is briefed on the day itself too

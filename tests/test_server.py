@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -417,4 +418,10 @@ def test_briefs_over_http_are_drafted_stored_listed_and_reopened(
         client.get_brief("no-such-brief")
     with pytest.raises(NotFoundError, match="no documents between"):
         client.brief(date="1990-01-01", as_of="1990-01-02")
+    for kwargs, said in [  # 422 with the period's own words, as the CLI and the API say it
+        ({"since": day, "until": day - timedelta(days=1), "as_of": day}, f"since {day} is after until"),
+        ({"date": day, "as_of": day - timedelta(days=1)}, f"the period ends {day}, after the as-of date"),
+    ]:
+        with pytest.raises(InputError, match=said):
+            client.brief(**kwargs)
     assert up(service[0])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from assistant.errors import BriefingError
+from assistant.errors import InputError
 
 MIN_WORDS, MAX_WORDS = 50, 5000  # what a brief's --max-words may be
 
@@ -24,14 +24,14 @@ def resolve_period(
     ends after the as-of date."""
     if day is not None:
         if since or until:
-            raise BriefingError("give either a date or --since/--until, not both")
+            raise InputError("give either a date or since/until, not both")
         since = until = day
     elif since is None and until is None:
         since = until = as_of - timedelta(days=1)
     since, until = since or until, until or max(as_of, since or as_of)
     assert since is not None and until is not None
     if since > until:
-        raise BriefingError(f"--since {since} is after --until {until}")
+        raise InputError(f"since {since} is after until {until}: swap them")
     if until > as_of:  # a brief is written on its as-of day: the days after it have not happened
-        raise BriefingError(f"the period ends {until}, after the as-of date {as_of}; give a later --as-of")
+        raise InputError(f"the period ends {until}, after the as-of date {as_of}; give a later as-of date")
     return since, until
