@@ -284,7 +284,8 @@ def test_a_headline_first_line_is_a_candidate_point_and_the_lead_keeps_its_place
 
 def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_does_not() -> None:
     """A key point is read without its article: a headline that asks, a sentence that opens with a
-    pronoun or a speaker's "I", or one that names nothing and counts nothing is not a candidate."""
+    pronoun, a speaker's "I" or a conjunction, a piece of a quotation split over sentences, or one
+    that names nothing and counts nothing is not a candidate."""
     import numpy as np
 
     from assistant.briefs.material import Doc, candidate_sentences
@@ -297,6 +298,9 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
         "It will open to riders in the spring after three years of work. "
         "\u201cI didn't think it would ever be built,\u201d one rider said of the Eastport line. "
         "Nobody expected the vote to be this close in the end. "
+        "But the Eastport line still needs 40 more drivers before it opens. "
+        "\u201cThe Harbour Council has waited 30 years for this. "
+        "Eastport finally gets its tram,\u201d Mayor Ines Duarte said. "
         "Mayor Ines Duarte said the first trams would run along the harbour front."
     )
     text, _ = with_headline(title, body)

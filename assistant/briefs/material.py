@@ -59,8 +59,11 @@ _QUOTES = "\"“”"
 _EDGE = " ,;:—–-\"“”'‘’"
 # "Headline | The Week UK", "Headline | Section | Site": what follows the first bar names the page, not the news.
 _SITE_PART = re.compile(r"\s+\|\s")
-# A sentence that opens with a pronoun (or quotes a speaker's "I"/"we") leans on the one before it.
-_REFERS_BACK = re.compile(r"[\"“‘']?(?:he|she|it|they|them|his|her|its|their|i|we|our|my)\b", re.IGNORECASE)
+# A sentence that opens with a pronoun (or quotes a speaker's "I"/"we") or a conjunction ("And", "But")
+# leans on the one before it.
+_REFERS_BACK = re.compile(
+    r"[\"“‘']?(?:he|she|it|they|them|his|her|its|their|i|we|our|my|and|but|or|nor|yet)\b", re.IGNORECASE
+)
 _CAP_WORD = re.compile(r"^[A-Z][\w'’.&-]*$")
 
 
@@ -184,7 +187,8 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
     """The document's sentences that can stand alone as a key point, in order: the headline
     (unless it is a question) and the body's sentences of ``MIN_WORDS``..``MAX_WORDS`` words that
     end as sentences do, state a name or a number, and neither are page furniture, a question, a
-    heading or an instruction nor open with a pronoun that refers to an earlier sentence."""
+    heading or an instruction, nor open with a pronoun or a conjunction that leans on an earlier
+    sentence, nor hold a piece of a quotation whose marks do not pair up."""
     out: list[Sentence] = []
     spans = nlp.split_sentences(doc.text)
     if spans and begins_with_title(doc.text[spans[0][0] : spans[0][1]], " ".join(doc.info.title.split())):
@@ -206,7 +210,7 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
             continue
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
-        if _REFERS_BACK.match(text):  # tested on the text, before the sentence's facts are drawn
+        if _REFERS_BACK.match(text) or _split_quote(text):  # tested on the text, before its facts are drawn
             continue
         sent = _sentence(doc.info.doc_id, doc.text, a, b, len(out) - body)
         if sent.facts:  # a point states a name or a number, as a clause unit must
@@ -263,16 +267,21 @@ def clause_units(s: Sentence, text: str) -> list[Sentence]:
     return out
 
 
+def _split_quote(text: str) -> bool:
+    """Whether ``text``'s double quotation marks do not pair up: a piece of a quotation that runs
+    over several sentences (its speaker named in another), or a clause cut out of one."""
+    return sum(text.count(q) for q in _QUOTES) % 2 == 1
+
+
 def _trim(text: str, a: int, b: int) -> tuple[int, int] | None:
-    """``a..b`` without edge punctuation, and without its quotation marks when they do not pair up."""
+    """``a..b`` without edge punctuation; None when its quotation marks do not pair up."""
     while a < b and text[a] in _EDGE:
         a += 1
     while b > a and text[b - 1] in _EDGE:
         b -= 1
-    part = text[a:b]
-    if sum(part.count(q) for q in _QUOTES) % 2:
+    if b <= a or _split_quote(text[a:b]):
         return None
-    return (a, b) if b > a else None
+    return (a, b)
 
 
 def names(text: str) -> list[str]:
