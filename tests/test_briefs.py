@@ -73,6 +73,13 @@ def test_a_key_figure_counts_something_a_rank_or_a_score_is_none() -> None:
     assert found(
         "The Hawks' road to the title saw them beat No. 8 Eastport in the quarterfinals, and 12,000 fans watched the final."
     ) == [("12,000", "fans watched")]
+    # what it counts is written as the sentence writes it, modifiers whole
+    assert found("Divers raised 40 well-preserved timbers from the Eastport harbour floor.") == [
+        ("40", "well-preserved timbers raised")
+    ]
+    assert found("Almost 97% of voting-age residents of Eastport live near a polling place.")[0][1].startswith(
+        "voting-age residents"
+    )
 
 
 def test_every_citation_resolves_to_the_stored_text_and_passes_the_check(

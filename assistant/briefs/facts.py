@@ -109,13 +109,11 @@ def what_it_counts(sentence: str, start: int, end: int) -> tuple[str, str]:
         return "", ""
     if t.head.i == noun.i and noun.idx >= end:  # "8,000 North Korean soldiers": number to noun
         span = [x for x in doc[t.i + 1 : noun.i + 1] if x.idx >= end]
-    else:  # "39 of the 71 drones": the noun and its modifiers
-        span = sorted(
-            [c for c in noun.children if c.dep_ in _MODS and c.i < noun.i and not c.like_num] + [noun],
-            key=lambda x: x.i,
-        )
-    mods = [x for x in span if x.i != noun.i]
-    phrase = " ".join(x.text for x in span).strip(" ,")
+    else:  # "39 of the 71 drones": the noun and its modifiers, whole ("voting-age citizens")
+        direct = [c for c in noun.children if c.dep_ in _MODS and c.i < noun.i and not c.like_num]
+        span = sorted({x for c in direct for x in c.subtree if x.i < noun.i and not x.like_num} | {noun}, key=lambda x: x.i)
+    mods = [x for x in span if x.i != noun.i and x.head.i == noun.i]
+    phrase = _as_written(span).strip(" ,")
     verb = _governing_verb(noun, t)
     shown = phrase
     if verb is not None:
@@ -123,6 +121,16 @@ def what_it_counts(sentence: str, start: int, end: int) -> tuple[str, str]:
     parts = [nlp.stem(noun.text), nlp.stem(verb.text) if verb is not None else ""]
     key = "|".join(parts + sorted(nlp.stem(m.text) for m in mods))
     return shown, key
+
+
+def _as_written(tokens: list[Any]) -> str:
+    """Tokens in order, spaced as the sentence spaces them ("well-preserved", not "well - preserved")."""
+    out = ""
+    for prev, x in zip([None, *tokens], tokens):
+        if prev is not None and (prev.whitespace_ or x.i != prev.i + 1):
+            out += " "
+        out += x.text
+    return out
 
 
 def _governing_verb(noun: Any, number: Any) -> Any:
