@@ -227,7 +227,10 @@ def test_llm_engine_rewrites_sections_and_the_same_check_removes_an_unsupported_
 
     def script(messages: list[dict], _request: object) -> str:
         seen.append(messages[-1]["content"])
-        return "Air defenses intercepted 39 of the 71 drones [1]. Ukraine shot down 60 drones over Kyiv [1]."
+        return (
+            "Air defenses intercepted 39 of the 71 drones [1]. Ukraine shot down 60 drones over Kyiv [1]. "
+            "Of the 71 drones, air defenses intercepted 39 [1]."  # the first point again, restated
+        )
 
     with serve(script) as server:
         b = Briefing(sample.settings.model_copy(update={"openai_base_url": server.base_url, "model": "m"}))
@@ -236,6 +239,7 @@ def test_llm_engine_rewrites_sections_and_the_same_check_removes_an_unsupported_
     rewritten = [p for s in brief.sections for p in s.points]
     assert any(p.text == "Air defenses intercepted 39 of the 71 drones." for p in rewritten)
     assert not any("60" in p.text for p in rewritten)  # not in the cited sentence: removed
+    assert not any(p.text.startswith("Of the 71 drones") for p in rewritten)  # a repeat: left out
     for p in rewritten:
         assert p.citations and p.citations[0].quote in sample.document(p.citations[0].doc_id).text
 

@@ -220,6 +220,28 @@ def test_local_engine_answers_a_seed_question_with_packaged_smollm2(seeded) -> N
     assert engine.count_tokens(user) < sum(engine.count_tokens(h.text) for h in a.passages) / 2
 
 
+def test_local_engine_drafts_a_brief_whose_every_point_is_cited_and_checked(seeded) -> None:
+    """The brief's LLM path with the packaged model: sections rewritten by SmolLM2, kept only where
+    the answers' citation check supports them; every point still quotes the stored text."""
+    _need_smollm2()
+    from assistant.briefs.draft import as_hit
+    from assistant.briefs.select import Weights, jaccard
+    from assistant.nlp import content_terms
+    from assistant.verification import check_claims
+
+    day = seeded.documents()[0].published
+    brief = seeded.brief(date=day, as_of=day, engine="local", max_words=300, save=False)
+    assert brief.engine == "local" and brief.sections and brief.words <= 300
+    text = seeded.document(brief.sources[0].doc_id).text
+    for _t, cits in brief.cited_points():
+        assert cits and all(text[c.start : c.end] == c.quote for c in cits)
+    points = [p for s in brief.sections for p in s.points]
+    verdicts = check_claims([(p.text, as_hit(p.citations[0])) for p in points], seeded.embedder)
+    assert all(v.supported for v in verdicts), [(p.text, v) for p, v in zip(points, verdicts)]
+    terms = [frozenset(content_terms(p.text)) for p in points]
+    assert all(jaccard(a, b) <= Weights.near_copy for i, a in enumerate(terms) for b in terms[i + 1 :])
+
+
 def test_openai_engine_against_briefing_model_server(seeded) -> None:
     _need_smollm2()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}

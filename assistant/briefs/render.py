@@ -191,7 +191,7 @@ def _diff(w: _Writer, b: Brief) -> None:
     esc, marks = w.esc, w.marks
     d = b.diff
     w.head(2, f"Since the last brief ({d.previous_since} to {d.previous_until})")
-    rows = [f"{d.new_points} new point{'s' * (d.new_points != 1)}"]
+    rows = [f"{d.new_points or 'No'} new point{'s' * (d.new_points != 1)}"]
     rows += [
         f"Updated: {esc(c.counts)}: {esc(c.old.value)} {marks([c.old.citation])} -> "
         f"{esc(c.new.value)} {marks([c.new.citation])}"

@@ -83,7 +83,7 @@ def choose(
             break
         if words + s.n_words > budget_words:
             continue  # too long for what is left; a shorter one may fit
-        if (s.doc_id, s.span) in used or any(_jaccard(s.terms, c.terms) > w.near_copy for _gi, c in chosen):
+        if (s.doc_id, s.span) in used or any(jaccard(s.terms, c.terms) > w.near_copy for _gi, c in chosen):
             continue
         gi = group_of[s.doc_id]
         chosen.append((gi, s))
@@ -95,7 +95,8 @@ def choose(
     return chosen
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """How alike two sets of content words are: shared / all (0 when either is empty)."""
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
