@@ -295,8 +295,8 @@ def test_a_headline_first_line_is_a_candidate_point_and_the_lead_keeps_its_place
 
 def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_does_not() -> None:
     """A key point is read without its article: a headline that asks, a sentence that opens with a
-    pronoun, a speaker's "I" or a conjunction, a piece of a quotation split over sentences, or one
-    that names nothing and counts nothing is not a candidate."""
+    pronoun, a demonstrative, a speaker's "I" or a conjunction, a piece of a quotation split over
+    sentences, or one that names nothing and counts nothing is not a candidate."""
     import numpy as np
 
     from assistant.briefs.material import Doc, candidate_sentences
@@ -310,6 +310,8 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
         "\u201cI didn't think it would ever be built,\u201d one rider said of the Eastport line. "
         "Nobody expected the vote to be this close in the end. "
         "But the Eastport line still needs 40 more drivers before it opens. "
+        "That would make Eastport the third town on the coast with a tram. "
+        "This week, Eastport also hired 12 tram drivers. "
         "\u201cThe Harbour Council has waited 30 years for this. "
         "Eastport finally gets its tram,\u201d Mayor Ines Duarte said. "
         "Mayor Ines Duarte said the first trams would run along the harbour front."
@@ -319,7 +321,8 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
     sents = candidate_sentences(Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32)))
     assert [(s.text, s.headline, s.pos) for s in sents] == [
         ("The Harbour Council approved a 12-mile tramway for Eastport on Tuesday.", False, 0),
-        ("Mayor Ines Duarte said the first trams would run along the harbour front.", False, 1),
+        ("This week, Eastport also hired 12 tram drivers.", False, 1),
+        ("Mayor Ines Duarte said the first trams would run along the harbour front.", False, 2),
     ]
 
 
