@@ -220,10 +220,12 @@ class Actor(BaseModel):
 
 
 class WatchItem(BaseModel):
-    """An expectation, deadline or scheduled event, with its date as the source states it."""
+    """An expectation, deadline or scheduled event, with its date as the source states it and,
+    where the source names the day ("Wednesday", "Feb. 12"), the day it falls on."""
 
     text: str
     when: str = ""
+    on: date | None = None
     citations: list[Citation] = Field(default_factory=list)
 
 

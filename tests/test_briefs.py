@@ -358,7 +358,7 @@ def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(
 def test_what_to_watch_leaves_out_a_day_over_by_the_brief_and_a_second_copy() -> None:
     """A day the source names ("Wednesday" in Monday's paper, "Oct. 9") is read from its published
     date; a brief that ends after it does not list it. A date without its day ("next month")
-    cannot be over. Two outlets' copies of one sentence are one item."""
+    cannot be over. Two outlets' copies of one sentence are one item. The list is a calendar."""
     from assistant.briefs import facts
     from assistant.briefs.material import _sentence
 
@@ -377,8 +377,31 @@ def test_what_to_watch_leaves_out_a_day_over_by_the_brief_and_a_second_copy() ->
     def listed(not_before: date) -> list[tuple[str, str]]:
         return [(w.sentence.doc_id, w.when) for w in facts.watch(sents, 10, published, not_before)]
 
-    assert listed(date(2024, 10, 9)) == [("d1", "Wednesday"), ("d1", "Oct. 9"), ("d1", "next month"), ("d1", "Oct. 21")]
-    assert listed(date(2024, 10, 10)) == [("d1", "next month"), ("d1", "Oct. 21")]
+    assert listed(date(2024, 10, 9)) == [("d1", "Wednesday"), ("d1", "Oct. 9"), ("d1", "Oct. 21"), ("d1", "next month")]
+    assert listed(date(2024, 10, 10)) == [("d1", "Oct. 21"), ("d1", "next month")]
+    # a calendar: the named days soonest first, each with the day it falls on, then the rest
+    days = [(w.when, w.on) for w in facts.watch(sents[::-1], 10, published, date(2024, 10, 9))]
+    assert days == [
+        ("Oct. 9", date(2024, 10, 9)),
+        ("Wednesday", date(2024, 10, 9)),
+        ("Oct. 21", date(2024, 10, 21)),
+        ("next month", None),
+    ]
+
+
+def test_a_watch_item_shows_the_day_it_falls_on_beside_the_sources_words(sample: Briefing) -> None:
+    from assistant.briefs.render import to_markdown
+    from assistant.types import WatchItem
+
+    b = sample.brief(date=DAY, as_of=DAY + timedelta(days=1), save=False)
+    cite = b.bottom_line[0].citations
+    b.watch = [
+        WatchItem(text="The Eastport vote is next month.", when="next month", citations=cite),
+        WatchItem(text="The bridge reopens Oct. 21.", when="Oct. 21", on=date(2024, 10, 21), citations=cite),
+    ]
+    md = to_markdown(b)
+    assert "- next month: The Eastport vote" in md and "- Oct. 21 (2024-10-21): The bridge reopens" in md
+    assert b.model_validate_json(b.model_dump_json()).watch[1].on == date(2024, 10, 21)
 
 
 def test_what_to_watch_holds_what_lies_ahead_not_what_was_done() -> None:

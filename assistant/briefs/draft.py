@@ -349,7 +349,7 @@ def _watch(
     published = {d: doc.info.published for d, doc in material.docs.items()}
     not_before = min(as_of, material.until + timedelta(days=1))
     return [
-        WatchItem(text=w.sentence.text, when=w.when, citations=[cite.citation(w.sentence)])
+        WatchItem(text=w.sentence.text, when=w.when, on=w.on, citations=[cite.citation(w.sentence)])
         for w in facts.watch([s for s in pool if id(s) not in points_set], layout.watch, published, not_before)
     ]
 

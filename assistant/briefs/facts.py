@@ -50,6 +50,7 @@ class ActorFound:
 class Watch:
     when: str
     sentence: Sentence
+    on: date | None = None  # the day ``when`` names, read from the source's published date
 
 
 def figures(sentences: list[Sentence], limit: int) -> list[Figure]:
@@ -244,13 +245,13 @@ _NAMES_A_DAY = re.compile(
 )
 
 
-def _not_over(when: str, published: date | None, not_before: date | None) -> bool:
-    """Whether a date that names its day falls on or after ``not_before``, read from the source's
+def day_named(when: str, published: date | None) -> date | None:
+    """The day a date that names one ("Wednesday", "Jan. 14") falls on, read from the source's
     ``published`` date as the source meant it (the first such day from the day before it on:
-    "Sunday" in Thursday's paper is three days on; by dateparser). A date that names no day ("next
-    month", "2026") cannot be told over, and counts."""
-    if published is None or not_before is None or not _NAMES_A_DAY.search(when):
-        return True
+    "Sunday" in Thursday's paper is three days on; by dateparser); None for a date that names no
+    day ("next month", "2026") or a source without a date."""
+    if published is None or not _NAMES_A_DAY.search(when):
+        return None
     import dateparser
 
     base = datetime.combine(published - timedelta(days=1), datetime.min.time())
@@ -259,7 +260,13 @@ def _not_over(when: str, published: date | None, not_before: date | None) -> boo
         languages=["en"],
         settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "PARSERS": ["relative-time", "absolute-time"]}
     )
-    return day is None or day.date() >= not_before
+    return day.date() if day is not None else None
+
+
+def _not_over(day: date | None, not_before: date | None) -> bool:
+    """Whether a named ``day`` (``day_named``) falls on or after ``not_before``; a date that names
+    no day cannot be told over, and counts."""
+    return day is None or not_before is None or day >= not_before
 
 
 def _of_a_past_act(text: str, a: int, b: int) -> bool:
@@ -287,25 +294,26 @@ def watch(
     not_before: date | None = None,
 ) -> list[Watch]:
     """Up to ``limit`` sentences that look ahead and state a date that is not past (``_ahead``,
-    against their document's ``published`` date) nor over by ``not_before`` (``_not_over``), in
-    their order."""
+    against their document's ``published`` date) nor over by ``not_before`` (``_not_over``), taken
+    in their order; each with the first day its dates name (``day_named``), and those on a named day
+    first, soonest first (a calendar), then the others in their order."""
     published = published or {}
     ahead = [s for s in sentences if _FUTURE.search(s.text)]
     out: list[Watch] = []
     said: set[tuple[str, frozenset[str]]] = set()  # (when, facts): two outlets' copies of one sentence are one item
     for s, es in zip(ahead, nlp.entities([s.text for s in ahead])):
-        dates = [
-            t
-            for t, label, a, b in es
-            if label in {"DATE", "TIME"}
-            and _ahead(t, published.get(s.doc_id))
-            and _not_over(t, published.get(s.doc_id), not_before)
-            and not _of_a_past_act(s.text, a, b)
-        ]
-        when = ", ".join(dict.fromkeys(dates))
+        pub = published.get(s.doc_id)
+        dates: list[tuple[str, date | None]] = []
+        for t, label, a, b in es:
+            if label not in {"DATE", "TIME"} or not _ahead(t, pub):
+                continue
+            day = day_named(t, pub)
+            if _not_over(day, not_before) and not _of_a_past_act(s.text, a, b):
+                dates.append((t, day))
+        when = ", ".join(dict.fromkeys(t for t, _day in dates))
         if dates and (when, s.facts) not in said:
             said.add((when, s.facts))
-            out.append(Watch(when=when, sentence=s))
+            out.append(Watch(when=when, sentence=s, on=next((day for _t, day in dates if day), None)))
             if len(out) >= limit:
                 break
-    return out
+    return sorted(out, key=lambda w: (w.on is None, w.on or date.min))

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from assistant.types import Brief, BriefScope, Citation
+from assistant.types import Brief, BriefScope, Citation, WatchItem
 
 _KINDS = (("person", "People"), ("organisation", "Organisations"), ("place", "Places"))
 _WORD = re.compile(r"[^\W_]")
@@ -181,7 +181,12 @@ def _watch(w: _Writer, b: Brief) -> None:
     """What to watch, each item with its time."""
     if b.watch:
         w.head(2, "What to watch")
-        w.items([f"{w.esc(x.when)}: {w.esc(x.text)} {w.marks(x.citations)}" for x in b.watch])
+        w.items([f"{w.esc(_when(x))}: {w.esc(x.text)} {w.marks(x.citations)}" for x in b.watch])
+
+
+def _when(x: WatchItem) -> str:
+    """A watch item's date as the source states it, and the day it falls on where that is known."""
+    return f"{x.when} ({x.on.isoformat()})" if x.on and x.on.isoformat() not in x.when else x.when
 
 
 def _diff(w: _Writer, b: Brief) -> None:
