@@ -430,3 +430,20 @@ def test_what_to_watch_holds_what_lies_ahead_not_what_was_done() -> None:
         (lines[4], "March 2026"),
         (lines[6], "April 2026"),
     ]
+
+
+def test_the_bottom_line_takes_a_developments_lead_sentence_before_its_headline() -> None:
+    """A headline may be cut short ("... zero in on ..."); the bottom line is sentences."""
+    from assistant.briefs.draft import Layout, _bottom_indices
+    from assistant.briefs.material import _sentence
+
+    title = "Harbour Council approves Eastport tramway after ..."
+    lead = "The Harbour Council approved a 12-mile tramway for Eastport on Tuesday."
+    other = "Westbury opened its 3 new bridges to traffic on Monday."
+    chosen = [
+        (0, _sentence("d1", title, 0, len(title), 0, headline=True)),
+        (1, _sentence("d2", other, 0, len(other), 0)),
+        (0, _sentence("d1", lead, 0, len(lead), 0)),
+    ]
+    bottom = [chosen[i][1].text for i in _bottom_indices(chosen, Layout(bottom_min=1))]
+    assert bottom == [lead, other]

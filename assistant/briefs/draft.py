@@ -259,10 +259,14 @@ def _assemble(
 def _bottom_indices(chosen: list[tuple[int, Sentence]], layout: Layout) -> list[int]:
     """The indices in ``chosen`` of the bottom line's points, in the order of their developments."""
     # Bottom line: the lead point of each of the heaviest developments (the chosen sentence that
-    # stands first in its article), at least ``bottom_min`` points.
+    # stands first in its article; a sentence before a headline, which may be cut short "..."),
+    # at least ``bottom_min`` points.
+    def rank(s: Sentence) -> tuple[bool, int]:
+        return (s.headline, s.pos)
+
     firsts: dict[int, int] = {}
     for i, (gi, s) in enumerate(chosen):
-        if gi not in firsts or s.pos < chosen[firsts[gi]][1].pos:
+        if gi not in firsts or rank(s) < rank(chosen[firsts[gi]][1]):
             firsts[gi] = i
     bottom = sorted(firsts.items())[: layout.bottom_max]
     bottom_idx = [i for _gi, i in bottom]
