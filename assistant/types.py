@@ -210,13 +210,15 @@ class KeyFigure(BaseModel):
 
 
 class Actor(BaseModel):
-    """A person, organisation or place the period's sources name, with how many name it."""
+    """A person, organisation or place the period's sources name, with how many name it (by its
+    fullest name or any of its ``aliases``: "Biden" for "Joe Biden", "U.S." for "United States")."""
 
     name: str
     kind: Literal["person", "organisation", "place"]
     n_sources: int
     n_documents: int
     citation: Citation
+    aliases: list[str] = Field(default_factory=list)
 
 
 class WatchItem(BaseModel):

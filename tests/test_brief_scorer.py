@@ -4,6 +4,7 @@ every candidate of a real period, and a wire dateline is cut from a lead without
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timezone
 
 import numpy as np
@@ -46,9 +47,9 @@ def test_actors_the_points_already_name_come_last(seeded: Briefing) -> None:
     assert again[-1].name == first and {a.name for a in again} == {a.name for a in found}
 
 
-def _doc(text: str) -> Doc:
+def _doc(text: str, doc_id: str = "d1") -> Doc:
     info = DocumentInfo(
-        doc_id="d1",
+        doc_id=doc_id,
         title="Ministers meet",
         published=date(2024, 11, 2),
         ingested_at=datetime.now(timezone.utc),
@@ -99,6 +100,51 @@ def test_an_actor_takes_the_kind_most_mentions_give_and_a_common_word_is_no_acto
     sents = candidate_sentences(doc)
     m = Material(since=date(2024, 11, 2), until=date(2024, 11, 2), docs={"d1": doc}, sentences=sents, fact_docs={})
     assert {(a.name, a.kind) for a in actors(m, sents, 10)} == {("Jets", "organisation"), ("Mira Olsen", "person")}
+
+
+
+def test_an_actor_is_listed_once_under_its_fullest_name_with_the_documents_of_all_its_names(monkeypatch) -> None:
+    """"Harwick" (labelled an organisation) is the family name of the person "Lena Harwick", and
+    "E.R." the initials of "Eastport Railways": one actor each, counted in every document naming
+    it by either name. "Olsen" of both "Mira Olsen" and "Tom Olsen" is neither's; "Westbury" (a
+    place) is not the person "Carl Westbury"; "Tom Olsen and" ends on a name."""
+    from assistant.briefs import facts
+    from assistant.briefs.material import Material
+
+    texts = {
+        "d1": "Lena Harwick opened the new Eastport Railways depot on Tuesday. Carl Westbury and Tom Olsen and Mira Olsen came.",
+        "d2": "Harwick said the E.R. depot would take 40 new trains from Westbury. Olsen said it cost 12 million euros.",
+        "d3": "The E.R. board met in Westbury on Monday.",
+    }
+    labels = {"Lena Harwick": "PERSON", "Eastport Railways": "ORG", "Carl Westbury": "PERSON", "Mira Olsen": "PERSON",
+              "Tom Olsen and": "PERSON", "Harwick": "ORG", "E.R.": "ORG", "Westbury": "GPE", "Olsen": "PERSON"}
+
+    def entities(batch: list[str]) -> list[list[tuple[str, str, int, int]]]:
+        out = []
+        for t in batch:
+            es = []
+            for n, lab in labels.items():
+                i = re.search(rf"(?<![\w.]){re.escape(n)}(?![\w.])", t)
+                if i and not any(n != m and n in m and m in t for m in labels):
+                    es.append((n, lab, i.start(), i.end()))
+            out.append(es)
+        return out
+
+    monkeypatch.setattr(facts.nlp, "entities", entities)
+    docs = {d: _doc(t, doc_id=d) for d, t in texts.items()}
+    sents = [s for d in docs.values() for s in candidate_sentences(d)]
+    m = Material(since=date(2024, 11, 2), until=date(2024, 11, 2), docs=docs, sentences=sents, fact_docs={})
+    listed = actors(m, sents, 20)
+    assert {a.name: a.aliases for a in listed if a.aliases} == {"Lena Harwick": ["Harwick"], "Eastport Railways": ["E.R."]}
+    found = {a.name: (a.kind, a.n_documents) for a in listed}
+    assert found == {
+        "Lena Harwick": ("person", 2),
+        "Eastport Railways": ("organisation", 3),
+        "Carl Westbury": ("person", 1),
+        "Tom Olsen": ("person", 1),
+        "Mira Olsen": ("person", 1),
+        "Westbury": ("place", 3),
+    }
 
 
 _TIE_SCRIPT = """

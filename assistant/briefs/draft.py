@@ -334,6 +334,7 @@ def _actors(
             n_sources=a.n_sources,
             n_documents=a.n_documents,
             citation=cite.citation(a.sentence),
+            aliases=a.aliases,
         )
         for a in facts.actors(
             material,

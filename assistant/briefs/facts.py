@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -44,6 +44,29 @@ class ActorFound:
     n_documents: int
     n_sources: int
     sentence: Sentence
+    aliases: list[str] = field(default_factory=list)  # its other names in the period ("Biden", "U.S.")
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+def same_actor(short: ActorFound, full: ActorFound) -> bool:
+    """Whether ``short`` is another name of the actor ``full`` names at more length: a part of it of
+    the same kind ("Kim" in "Kim Yong Bok"), its initials ("U.S." for "United States", "UN" for
+    "United Nations"), or a person's family name ("Biden" for "Joe Biden", whatever kind the
+    recogniser gave it, but a place: "Washington" is not "George Washington")."""
+    if short is full or len(short.name) >= len(full.name):
+        return False
+    if short.kind == full.kind and re.search(rf"\b{re.escape(short.name)}\b", full.name):
+        return True
+    words = full.name.split()
+    letters = short.name.replace(".", "")
+    if " " not in short.name and letters.isupper() and len(letters) >= 2:
+        initials = "".join(w[0] for w in words if w[:1].isupper())
+        if len(initials) >= 2 and initials == letters:
+            return True
+    return full.kind == "person" and short.kind != "place" and len(words) > 1 and words[-1] == short.name
 
 
 @dataclass
@@ -159,10 +182,10 @@ def actors(
     name_probs: dict[str, float] | None = None,
     stated: str = "",
 ) -> list[ActorFound]:
-    """Up to ``limit`` actors named in ``sentences``, each with the first sentence naming it;
-    documents naming it are counted over the whole period. Those ``stated`` does not name first,
-    then most probable first by ``name_probs`` (``scorer.score_names``) when given, then most
-    documents first."""
+    """Up to ``limit`` actors named in ``sentences``, each under its fullest name (``same_actor``)
+    with the first sentence naming it; documents naming it by any of its names are counted over the
+    whole period. Those whose fullest name ``stated`` does not hold first, then most probable first
+    by ``name_probs`` (``scorer.score_names``) when given, then most documents first."""
     found: dict[str, ActorFound] = {}
     kinds: dict[str, Counter[str]] = {}
     for s, es in zip(sentences, nlp.entities([s.text for s in sentences])):
@@ -170,6 +193,7 @@ def actors(
             kind = ACTOR_KINDS.get(label)
             name = " ".join(text.split()).strip(" '’\"")
             name = re.sub(r"^(the|The)\s+", "", name).removesuffix("'s").removesuffix("’s")
+            name = re.sub(r"(?:\s+[a-z]+)+$", "", name)  # "Gigi Hadid and": a name ends on a name
             if kind is None or len(name) < 3 or not name[:1].isupper():
                 continue
             if " " not in name and name.endswith(_DEMONYM_ENDINGS):
@@ -179,15 +203,17 @@ def actors(
                 found[name.lower()] = ActorFound(name, kind, 0, 0, s)
     for key, a in found.items():  # the kind most mentions give ("Jets" once a place, twice a team)
         a.kind = max(kinds[key], key=lambda k: (kinds[key][k], k == a.kind))
-    # A shorter name inside a longer one of the same kind ("Kim" in "Kim Yong Bok") is the same actor.
-    names = list(found.values())
-    names = [
-        a
-        for a in names
-        if not any(o is not a and o.kind == a.kind and re.search(rf"\b{re.escape(a.name)}\b", o.name) for o in names)
-    ]
+    names = []
+    for a in found.values():  # an actor under its fullest name; its other names are its aliases
+        longer = [o for o in found.values() if same_actor(a, o)]
+        fullest = [o for o in longer if not any(same_actor(o, x) for x in longer)]
+        if not longer:
+            names.append(a)
+        elif len(fullest) == 1:
+            fullest[0].aliases.append(a.name)
+        # else: "Smith" of both "John Smith" and "Jane Smith" is neither's alias, nor an actor
     for a in names:
-        docs = naming(material, a.name)
+        docs = sorted({d for n in a.names for d in naming(material, n)})
         a.n_documents = max(len(docs), 1)
         a.n_sources = max(len({material.docs[d].info.source or d for d in docs}), 1)
     probs = name_probs or {}
