@@ -58,7 +58,7 @@ def same_actor(short: ActorFound, full: ActorFound) -> bool:
     recogniser gave it, but a place: "Washington" is not "George Washington")."""
     if short is full or len(short.name) >= len(full.name):
         return False
-    if short.kind == full.kind and re.search(rf"\b{re.escape(short.name)}\b", full.name):
+    if short.kind == full.kind and short.name in full.name and re.search(rf"\b{re.escape(short.name)}\b", full.name):
         return True
     words = full.name.split()
     letters = short.name.replace(".", "")
@@ -133,10 +133,10 @@ def what_it_counts(sentence: str, start: int, end: int) -> tuple[str, str]:
         return "", ""
     if t.head.i == noun.i and noun.idx >= end:  # "8,000 North Korean soldiers": number to noun
         span = [x for x in doc[t.i + 1 : noun.i + 1] if x.idx >= end]
+        mods = span[:-1]
     else:  # "39 of the 71 drones": the noun and its modifiers, whole ("voting-age citizens")
-        direct = [c for c in noun.children if c.dep_ in _MODS and c.i < noun.i and not c.like_num]
-        span = sorted({x for c in direct for x in c.subtree if x.i < noun.i and not x.like_num} | {noun}, key=lambda x: x.i)
-    mods = [x for x in span if x.i != noun.i and x.head.i == noun.i]
+        mods = [c for c in noun.children if c.dep_ in _MODS and c.i < noun.i and not c.like_num]
+        span = sorted({x for c in mods for x in c.subtree if x.i < noun.i and not x.like_num} | {noun}, key=lambda x: x.i)
     phrase = _as_written(span).strip(" ,")
     verb = _governing_verb(noun, t)
     shown = phrase

@@ -189,8 +189,8 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
     """The document's sentences that can stand alone as a key point, in order: the headline
     (unless it is a question) and the body's sentences of ``MIN_WORDS``..``MAX_WORDS`` words that
     end as sentences do, state a name or a number, and neither are page furniture, a question, a
-    heading or an instruction, nor open with a pronoun or a conjunction that leans on an earlier
-    sentence, nor hold a piece of a quotation whose marks do not pair up."""
+    heading or an instruction, nor open with a pronoun, a demonstrative or a conjunction that leans
+    on an earlier sentence, nor hold a piece of a quotation whose marks do not pair up."""
     out: list[Sentence] = []
     spans = nlp.split_sentences(doc.text)
     if spans and begins_with_title(doc.text[spans[0][0] : spans[0][1]], " ".join(doc.info.title.split())):
