@@ -311,6 +311,7 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
         "Nobody expected the vote to be this close in the end. "
         "But the Eastport line still needs 40 more drivers before it opens. "
         "That would make Eastport the third town on the coast with a tram. "
+        "So the Eastport line will run 20 trams an hour at its busiest. "
         "This week, Eastport also hired 12 tram drivers. "
         "\u201cThe Harbour Council has waited 30 years for this. "
         "Eastport finally gets its tram,\u201d Mayor Ines Duarte said. "
