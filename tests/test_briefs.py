@@ -296,7 +296,8 @@ def test_a_headline_first_line_is_a_candidate_point_and_the_lead_keeps_its_place
 def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_does_not() -> None:
     """A key point is read without its article: a headline that asks, a sentence that opens with a
     pronoun, a demonstrative, a speaker's "I" or a conjunction, a piece of a quotation split over
-    sentences, or one that names nothing and counts nothing is not a candidate."""
+    sentences, one that speaks to the reader ("You can ride ...", not a speaker's "you"), or one that
+    names nothing and counts nothing is not a candidate."""
     import numpy as np
 
     from assistant.briefs.material import Doc, candidate_sentences
@@ -312,6 +313,8 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
         "But the Eastport line still needs 40 more drivers before it opens. "
         "That would make Eastport the third town on the coast with a tram. "
         "So the Eastport line will run 20 trams an hour at its busiest. "
+        "You can ride the Eastport tram for free until 1 June. "
+        "\u201cYou will see 20 trams an hour,\u201d Eastport's transport chief Ana Ruiz told the council. "
         "This week, Eastport also hired 12 tram drivers. "
         "\u201cThe Harbour Council has waited 30 years for this. "
         "Eastport finally gets its tram,\u201d Mayor Ines Duarte said. "
@@ -322,8 +325,9 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
     sents = candidate_sentences(Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32)))
     assert [(s.text, s.headline, s.pos) for s in sents] == [
         ("The Harbour Council approved a 12-mile tramway for Eastport on Tuesday.", False, 0),
-        ("This week, Eastport also hired 12 tram drivers.", False, 1),
-        ("Mayor Ines Duarte said the first trams would run along the harbour front.", False, 2),
+        ("\u201cYou will see 20 trams an hour,\u201d Eastport's transport chief Ana Ruiz told the council.", False, 1),
+        ("This week, Eastport also hired 12 tram drivers.", False, 2),
+        ("Mayor Ines Duarte said the first trams would run along the harbour front.", False, 3),
     ]
 
 

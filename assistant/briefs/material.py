@@ -68,6 +68,9 @@ _REFERS_BACK = re.compile(
     re.IGNORECASE,
 )
 _CAP_WORD = re.compile(r"^[A-Z][\w'’.&-]*$")
+# A sentence that speaks to its reader ("You can listen on ...", "See if your provider ...") outside a quotation.
+_TO_READER = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
+_QUOTATION = re.compile(r"[\"“][^\"“”]*[\"”]")
 
 
 @dataclass
@@ -191,7 +194,8 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
     (unless it is a question) and the body's sentences of ``MIN_WORDS``..``MAX_WORDS`` words that
     end as sentences do, state a name or a number, and neither are page furniture, a question, a
     heading or an instruction, nor open with a pronoun, a demonstrative or a conjunction that leans
-    on an earlier sentence, nor hold a piece of a quotation whose marks do not pair up."""
+    on an earlier sentence, nor hold a piece of a quotation whose marks do not pair up, nor speak to
+    the reader ("you") outside a quotation."""
     out: list[Sentence] = []
     spans = nlp.split_sentences(doc.text)
     if spans and begins_with_title(doc.text[spans[0][0] : spans[0][1]], " ".join(doc.info.title.split())):
@@ -213,8 +217,8 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
             continue
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
-        if _REFERS_BACK.match(text) or _split_quote(text):  # tested on the text, before its facts are drawn
-            continue
+        if _REFERS_BACK.match(text) or _split_quote(text) or _TO_READER.search(_QUOTATION.sub("", text)):
+            continue  # tested on the text, before its facts are drawn
         sent = _sentence(doc.info.doc_id, doc.text, a, b, len(out) - body)
         if sent.facts:  # a point states a name or a number, as a clause unit must
             out.append(sent)
