@@ -58,15 +58,16 @@ def same_actor(short: ActorFound, full: ActorFound) -> bool:
     recogniser gave it, but a place: "Washington" is not "George Washington")."""
     if short is full or len(short.name) >= len(full.name):
         return False
-    if short.kind == full.kind and short.name in full.name and re.search(rf"\b{re.escape(short.name)}\b", full.name):
-        return True
-    words = full.name.split()
-    letters = short.name.replace(".", "")
-    if " " not in short.name and letters.isupper() and len(letters) >= 2:
-        initials = "".join(w[0] for w in words if w[:1].isupper())
-        if len(initials) >= 2 and initials == letters:
+    if short.name in full.name:  # a part of it (most pairs are neither: this test comes first)
+        if short.kind == full.kind and re.search(rf"\b{re.escape(short.name)}\b", full.name):
             return True
-    return full.kind == "person" and short.kind != "place" and len(words) > 1 and words[-1] == short.name
+        if full.kind == "person" and short.kind != "place" and full.name.split()[-1] == short.name:
+            return True
+    if not short.name.isupper() or " " in short.name:
+        return False
+    letters = short.name.replace(".", "")
+    initials = "".join(w[0] for w in full.name.split() if w[:1].isupper())
+    return len(letters) >= 2 and initials == letters
 
 
 @dataclass
