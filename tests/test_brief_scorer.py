@@ -147,6 +147,19 @@ def test_an_actor_is_listed_once_under_its_fullest_name_with_the_documents_of_al
     }
 
 
+
+def test_initials_are_another_name_but_not_a_part_of_the_name() -> None:
+    from assistant.briefs.facts import ActorFound, same_actor
+
+    def actor(name: str, kind: str) -> ActorFound:
+        return ActorFound(name, kind, 0, 0, sentence=None)  # type: ignore[arg-type]
+
+    assert same_actor(actor("U.S.", "place"), actor("United States", "place"))
+    assert same_actor(actor("UN", "organisation"), actor("United Nations", "organisation"))
+    assert not same_actor(actor("U.S.", "place"), actor("U.S. Steel", "organisation"))  # a part, not initials
+    assert not same_actor(actor("Washington", "place"), actor("George Washington", "person"))
+
+
 _TIE_SCRIPT = """
 from datetime import date, datetime, timezone
 import numpy as np

@@ -54,16 +54,15 @@ class ActorFound:
 def same_actor(short: ActorFound, full: ActorFound) -> bool:
     """Whether ``short`` is another name of the actor ``full`` names at more length: a part of it of
     the same kind ("Kim" in "Kim Yong Bok"), its initials ("U.S." for "United States", "UN" for
-    "United Nations"), or a person's family name ("Biden" for "Joe Biden", whatever kind the
+    "United Nations"; a part of the name is not its initials: "U.S." for "U.S. Steel"), or a person's family name ("Biden" for "Joe Biden", whatever kind the
     recogniser gave it, but a place: "Washington" is not "George Washington")."""
     if short is full or len(short.name) >= len(full.name):
         return False
     if short.name in full.name:  # a part of it (most pairs are neither: this test comes first)
         if short.kind == full.kind and re.search(rf"\b{re.escape(short.name)}\b", full.name):
             return True
-        if full.kind == "person" and short.kind != "place" and full.name.split()[-1] == short.name:
-            return True
-    if not short.name.isupper() or " " in short.name:
+        return full.kind == "person" and short.kind != "place" and full.name.split()[-1] == short.name
+    if not short.name.isupper() or " " in short.name:  # initials, not a part: "U.S." is not "U.S. Steel"
         return False
     letters = short.name.replace(".", "")
     initials = "".join(w[0] for w in full.name.split() if w[:1].isupper())
