@@ -281,7 +281,7 @@ class Briefing:
         words = self._brief_words(max_words)
         scope = _brief_scope(sources, topic)
         material = self._brief_material(since_d, until_d, scope)
-        previous, previous_docs = self._previous_brief(scope, until_d)
+        previous, previous_docs = self._previous_brief(scope, since_d, until_d)
         name = engine if engine and engine != "auto" else self.settings.resolved_engine()
         eng = self.engine(name) if name != "extractive" else None
         brief = draft(
@@ -310,9 +310,9 @@ class Briefing:
             raise InputError(f"--max-words {words} is too long for a brief; give at most {MAX_WORDS}")
         return words
 
-    def _previous_brief(self, scope: Any, until_d: date) -> tuple[Any, set[str]]:
+    def _previous_brief(self, scope: Any, since_d: date, until_d: date) -> tuple[Any, set[str]]:
         """The stored brief that precedes this one in ``scope`` (or None), and the documents it cited."""
-        previous = self.brief_store.previous(scope, until_d)
+        previous = self.brief_store.previous(scope, since_d, until_d)
         if not previous:
             return previous, set()
         return previous, {c.doc_id for _t, cits in previous.cited_points() for c in cits}

@@ -192,6 +192,25 @@ def test_next_brief_marks_a_changed_figure_updated_with_both_citations(sample: B
     assert "Updated: " in to_markdown(b) and "39 [" in to_markdown(b)
 
 
+def test_the_last_brief_to_compare_with_is_a_recent_one_of_the_scope(day_brief: Brief, tmp_path: Path) -> None:
+    """A daily brief follows the day's before it (or Friday's on a Monday), a weekly one last week's;
+    a brief of a month ago is no "last brief", nor one of another scope."""
+    from assistant.briefs.storage import BriefStore
+    from assistant.types import BriefScope
+
+    store = BriefStore(tmp_path)
+    store.save(day_brief)
+    scope, day = day_brief.scope, day_brief.until
+
+    def previous(since: int, until: int, scope: BriefScope = scope) -> str | None:
+        b = store.previous(scope, day + timedelta(days=since), day + timedelta(days=until))
+        return b.id if b else None
+
+    assert previous(1, 1) == previous(3, 3) == previous(7, 13) == day_brief.id
+    assert previous(4, 4) is None and previous(8, 14) is None and previous(30, 36) is None
+    assert previous(1, 1, BriefScope(topic="harbour")) is None
+
+
 def test_cli_brief_show_and_list(sample: Briefing, monkeypatch: pytest.MonkeyPatch, capsys, tmp_path: Path) -> None:
     monkeypatch.setenv("BRIEFING_DATA_DIR", str(sample.settings.data_dir))
     monkeypatch.setenv("BRIEFING_MODEL_CACHE_DIR", str(sample.settings.models_dir))

@@ -6,7 +6,7 @@ import logging
 import os
 import re
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,6 +17,7 @@ from assistant.types import Brief, BriefInfo, BriefScope
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{8}$")
+RECENT_DAYS = 3  # a previous brief ends at most this many days (or a period's length) before a brief starts
 
 
 class BriefStore:
@@ -62,9 +63,13 @@ class BriefStore:
     def list(self) -> list[BriefInfo]:
         return [b.info() for b in self.all()]
 
-    def previous(self, scope: BriefScope, until: date) -> Brief | None:
-        """The latest brief of the same scope whose period ends on or before ``until``."""
+    def previous(self, scope: BriefScope, since: date, until: date) -> Brief | None:
+        """The latest brief of the same scope whose period ends on or before ``until`` and is recent:
+        it ends no earlier than a period's length (at least ``RECENT_DAYS``) before ``since``. A
+        weekly brief follows last week's, a Monday's the Friday's; one of three months ago is no
+        "last brief" to compare with."""
+        earliest = since - timedelta(days=max((until - since).days + 1, RECENT_DAYS))
         for b in self.all():
-            if b.scope == scope and b.until <= until:
+            if b.scope == scope and earliest <= b.until <= until:
                 return b
         return None
