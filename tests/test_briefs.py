@@ -332,6 +332,7 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
         "But the Eastport line still needs 40 more drivers before it opens. "
         "That would make Eastport the third town on the coast with a tram. "
         "So the Eastport line will run 20 trams an hour at its busiest. "
+        "Which is why Eastport ordered 24 trams from Harwick Works. "
         "You can ride the Eastport tram for free until 1 June. "
         "\u201cYou will see 20 trams an hour,\u201d Eastport's transport chief Ana Ruiz told the council. "
         "This week, Eastport also hired 12 tram drivers. "

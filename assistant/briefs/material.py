@@ -59,11 +59,11 @@ _QUOTES = "\"“”"
 _EDGE = " ,;:—–-\"“”'‘’"
 # "Headline | The Week UK", "Headline | Section | Site": what follows the first bar names the page, not the news.
 _SITE_PART = re.compile(r"\s+\|\s")
-# A sentence that opens with a pronoun (or quotes a speaker's "I"/"we"), a demonstrative ("That means",
-# "Those voters"; not "This week") or a conjunction ("And", "But", "So"; not "So far") leans on the
-# one before it.
+# A sentence that opens with a pronoun ("Which is why ..."; or quotes a speaker's "I"/"we"), a
+# demonstrative ("That means", "Those voters"; not "This week") or a conjunction ("And", "But", "So";
+# not "So far") leans on the one before it.
 _REFERS_BACK = re.compile(
-    r"[\"“‘']?(?:he|she|it|they|them|his|her|its|their|i|we|our|my|and|but|or|nor|yet|so(?!\s+far)"
+    r"[\"“‘']?(?:he|she|it|they|them|his|her|its|their|i|we|our|my|which|and|but|or|nor|yet|so(?!\s+far)"
     r"|(?:this|that|these|those)(?!\s+(?:week|weekend|year|month|season|morning|afternoon|evening|night|day|time)s?\b))\b",
     re.IGNORECASE,
 )
