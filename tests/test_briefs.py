@@ -351,7 +351,7 @@ def test_a_point_stands_alone_a_question_a_back_reference_or_a_factless_line_doe
     ]
 
 
-def test_a_headline_point_leaves_out_the_site_name_after_a_bar() -> None:
+def test_a_headline_point_leaves_out_the_site_name_after_a_bar_and_one_to_the_reader_is_none() -> None:
     import numpy as np
 
     from assistant.briefs.material import Doc, candidate_sentences
@@ -366,6 +366,10 @@ def test_a_headline_point_leaves_out_the_site_name_after_a_bar() -> None:
         info = DocumentInfo.model_construct(doc_id="d1", title=title)
         [head, _lead] = candidate_sentences(Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32)))
         assert head.headline and head.text == point == text[head.start : head.end]
+    title = "Ten things you need to know about the Eastport tramway"  # service copy, not a development
+    text, _ = with_headline(title, "The Harbour Council approved a 12-mile tramway for Eastport on Tuesday.")
+    info = DocumentInfo.model_construct(doc_id="d1", title=title)
+    assert [s.headline for s in candidate_sentences(Doc(info=info, text=text, vec=np.zeros(3, dtype=np.float32)))] == [False]
 
 
 def test_first_run_ingests_the_sample_dated_its_day_so_its_brief_can_be_drafted(make_settings, capsys) -> None:

@@ -191,7 +191,7 @@ def gather(
 
 def candidate_sentences(doc: Doc) -> list[Sentence]:
     """The document's sentences that can stand alone as a key point, in order: the headline
-    (unless it is a question) and the body's sentences of ``MIN_WORDS``..``MAX_WORDS`` words that
+    (unless it is a question or speaks to the reader) and the body's sentences of ``MIN_WORDS``..``MAX_WORDS`` words that
     end as sentences do, state a name or a number, and neither are page furniture, a question, a
     heading or an instruction, nor open with a pronoun, a demonstrative or a conjunction that leans
     on an earlier sentence, nor hold a piece of a quotation whose marks do not pair up, nor speak to
@@ -204,7 +204,9 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
         if bar and len(nlp.words(doc.text[a : bar.start()])) >= HEADLINE_MIN_WORDS:
             b = bar.start()
         head = doc.text[a:b]
-        if HEADLINE_MIN_WORDS <= len(nlp.words(head)) <= MAX_WORDS and not (nlp.is_instruction(head) or nlp.is_question(head)):
+        if HEADLINE_MIN_WORDS <= len(nlp.words(head)) <= MAX_WORDS and not (
+            nlp.is_instruction(head) or nlp.is_question(head) or _to_reader(head)
+        ):
             out.append(_sentence(doc.info.doc_id, doc.text, a, b, 0, headline=True))
     body = len(out)
     for a, b in spans:
@@ -217,7 +219,7 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
             continue
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
-        if _REFERS_BACK.match(text) or _split_quote(text) or _TO_READER.search(_QUOTATION.sub("", text)):
+        if _REFERS_BACK.match(text) or _split_quote(text) or _to_reader(text):
             continue  # tested on the text, before its facts are drawn
         sent = _sentence(doc.info.doc_id, doc.text, a, b, len(out) - body)
         if sent.facts:  # a point states a name or a number, as a clause unit must
@@ -272,6 +274,12 @@ def clause_units(s: Sentence, text: str) -> list[Sentence]:
         if MIN_WORDS <= u.n_words < s.n_words and u.facts and not _REFERS_BACK.match(u.text):
             out.append(u)
     return out
+
+
+def _to_reader(text: str) -> bool:
+    """Whether ``text`` speaks to its reader ("you", "your") outside a quotation: service copy
+    ("You can listen on ...", "Ten things you need to know today"), not a development."""
+    return _TO_READER.search(_QUOTATION.sub("", text)) is not None
 
 
 def _split_quote(text: str) -> bool:
