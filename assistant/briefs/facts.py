@@ -54,8 +54,9 @@ class ActorFound:
 def same_actor(short: ActorFound, full: ActorFound) -> bool:
     """Whether ``short`` is another name of the actor ``full`` names at more length: a part of it of
     the same kind ("Kim" in "Kim Yong Bok"), its initials ("U.S." for "United States", "UN" for
-    "United Nations"; a part of the name is not its initials: "U.S." for "U.S. Steel"), or a person's family name ("Biden" for "Joe Biden", whatever kind the
-    recogniser gave it, but a place: "Washington" is not "George Washington")."""
+    "United Nations"; a part of the name is not its initials: not "U.S." for "U.S. Steel"), or a
+    person's family name ("Biden" for "Joe Biden", whatever kind the recogniser gave it, but a
+    place: "Washington" is not "George Washington")."""
     if short is full or len(short.name) >= len(full.name):
         return False
     if short.name in full.name:  # a part of it (most pairs are neither: this test comes first)

@@ -191,11 +191,11 @@ def gather(
 
 def candidate_sentences(doc: Doc) -> list[Sentence]:
     """The document's sentences that can stand alone as a key point, in order: the headline
-    (unless it is a question or speaks to the reader) and the body's sentences of ``MIN_WORDS``..``MAX_WORDS`` words that
-    end as sentences do, state a name or a number, and neither are page furniture, a question, a
-    heading or an instruction, nor open with a pronoun, a demonstrative or a conjunction that leans
-    on an earlier sentence, nor hold a piece of a quotation whose marks do not pair up, nor speak to
-    the reader ("you") outside a quotation."""
+    (unless it is a question or speaks to the reader) and the body's sentences of
+    ``MIN_WORDS``..``MAX_WORDS`` words that end as sentences do, state a name or a number, and
+    neither are page furniture, a question, a heading or an instruction, nor open with a pronoun, a
+    demonstrative or a conjunction that leans on an earlier sentence, nor hold a piece of a
+    quotation whose marks do not pair up, nor speak to the reader ("you") outside a quotation."""
     out: list[Sentence] = []
     spans = nlp.split_sentences(doc.text)
     if spans and begins_with_title(doc.text[spans[0][0] : spans[0][1]], " ".join(doc.info.title.split())):
@@ -219,8 +219,9 @@ def candidate_sentences(doc: Doc) -> list[Sentence]:
             continue
         if _FURNITURE.search(text) or nlp.is_question(text) or nlp.is_heading(text) or nlp.is_instruction(text):
             continue
+        # tested on the text, before the sentence's facts are drawn
         if _REFERS_BACK.match(text) or _split_quote(text) or _to_reader(text):
-            continue  # tested on the text, before its facts are drawn
+            continue
         sent = _sentence(doc.info.doc_id, doc.text, a, b, len(out) - body)
         if sent.facts:  # a point states a name or a number, as a clause unit must
             out.append(sent)
