@@ -70,6 +70,18 @@ def test_a_wire_dateline_is_cut_from_the_lead_and_offsets_still_resolve() -> Non
     assert sents[0].text.startswith("Ministers of twelve countries")
     assert sents[1].text.startswith("The US-EU talks")  # only a lead's dateline; hyphens inside stay
     assert all(text[s.start : s.end] == s.text for s in sents)
+    # a lead after a headline and a byline line, too
+    text = (
+        "Ministers agree to share grain reserves\n\nWirefeed\n\n"
+        "BRUSSELS — Ministers of twelve countries agreed on Tuesday to share grain reserves.\n\n"
+        "HARWICK, Eastland (Wirefeed) — Farmers in Harwick welcomed the plan of the 12 ministers."
+    )
+    sents = candidate_sentences(_doc(text))
+    assert [s.text for s in sents if not s.headline] == [
+        "Ministers of twelve countries agreed on Tuesday to share grain reserves.",
+        "HARWICK, Eastland (Wirefeed) — Farmers in Harwick welcomed the plan of the 12 ministers.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sents)
 
 
 def test_an_actor_takes_the_kind_most_mentions_give_and_a_common_word_is_no_actor(monkeypatch) -> None:

@@ -30,9 +30,10 @@ _FURNITURE = re.compile(
     r"terms of (use|service)|privacy policy|log ?in|follow us|read more|share this|copyright|editor'?s note)\b|©",
     re.IGNORECASE,
 )
-# A wire dateline before the lead: "CLEVELAND (AP) — ", "NEW YORK – ", "WASHINGTON—". Not part of the point.
+# A wire dateline before the lead: "CLEVELAND (AP) — ", "NEW YORK – ", "WASHINGTON—". Not part of the
+# point. (Matched at the lead's offset: no "^", which holds only at the text's start, before a headline.)
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z.'’ ]{1,30}?(?:, [A-Z][A-Za-z.]+){0,2}(?:\s*\([A-Za-z ]{2,20}\))?(?:\s*[—–]{1,2}|\s+-{1,2})\s*"
+    r"[A-Z][A-Z.'’ ]{1,30}?(?:, [A-Z][A-Za-z.]+){0,2}(?:\s*\([A-Za-z ]{2,20}\))?(?:\s*[—–]{1,2}|\s+-{1,2})\s*"
     r"(?=[A-Z“\"'‘$0-9])"
 )
 _TERMINATED = re.compile(r"[.!?][\"'”’)\]]*$")
