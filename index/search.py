@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import InputError
 from index.settings import IndexSettings
 from index.store import Store, version_of
 from index.types import DocumentInfo, Hit, SearchFilters
@@ -348,8 +349,6 @@ def parse_date(value: str | date | None) -> date | None:
     """A date from ISO text (``2024-11-02``) or a date; None stays None."""
     if value is None or isinstance(value, date):
         return value
-    from index.errors import InputError
-
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         raise InputError(f"not a date: {value!r} (use YYYY-MM-DD)")
     try:
